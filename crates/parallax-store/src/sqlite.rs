@@ -1,0 +1,521 @@
+//! The embedded default: one SQLite file in WAL mode.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use parallax_core::{Article, DateFlag, FeedSource, NewArticle, Outlet, Rating};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::{
+    FeedRecord, FeedStatus, FetchRecord, ImportCounts, InsertCounts, OutletRecord, OutletSummary, Result, Store,
+    StoreCounts, StoreError,
+};
+
+/// Append-only: each entry is one migration, applied in order and recorded
+/// in `PRAGMA user_version`. Never edit a released entry; add a new one.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+
+/// How long a writer waits for another connection's lock before failing.
+/// Five seconds covers a checkpoint on a multi-GB database.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn sql(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Sqlite { context, source }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let display = path.display().to_string();
+        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: display.clone(), source })?;
+        Self::init(conn, &display)
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        let conn =
+            Connection::open_in_memory().map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
+        Self::init(conn, ":memory:")
+    }
+
+    fn init(conn: Connection, path: &str) -> Result<SqliteStore> {
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql("set busy timeout"))?;
+        // WAL lets readers (export, the web server) run beside the one writer.
+        // synchronous=FULL: a transaction reported committed survives power
+        // loss too, not just a killed process; ingest commits once per feed,
+        // so the fsync cost is per feed, not per article.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(sql("set pragmas"))?;
+        let mut store = SqliteStore { conn };
+        store.migrate(path)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, path: &str) -> Result<()> {
+        let version: i64 =
+            self.conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sql("read schema version"))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path: path.to_string(), found: version, known });
+        }
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction().map_err(sql("begin migration"))?;
+            tx.execute_batch(migration).map_err(sql("apply migration"))?;
+            tx.pragma_update(None, "user_version", index as i64 + 1).map_err(sql("record schema version"))?;
+            tx.commit().map_err(sql("commit migration"))?;
+        }
+        Ok(())
+    }
+
+    fn ratings_of(&self, outlet_id: i64, domain: &str) -> Result<Vec<Rating>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT provider, version, source_file, outlet_name, lean, factuality, owner, ownership, country, language
+                 FROM ratings WHERE outlet_id = ?1 ORDER BY provider, version",
+            )
+            .map_err(sql("prepare ratings query"))?;
+        let rows = stmt
+            .query_map([outlet_id], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                    row.get::<_, Option<String>>(6)?,
+                    row.get::<_, Option<String>>(7)?,
+                    row.get::<_, Option<String>>(8)?,
+                    row.get::<_, Option<String>>(9)?,
+                ))
+            })
+            .map_err(sql("query ratings"))?;
+        let mut ratings = Vec::new();
+        for row in rows {
+            let (provider, version, source_file, outlet_name, lean, factuality, owner, ownership, country, language) =
+                row.map_err(sql("read rating"))?;
+            let corrupt = |reason: String| StoreError::Corrupt { table: "ratings", reason };
+            ratings.push(Rating {
+                outlet: domain.to_string(),
+                outlet_name,
+                provider,
+                version,
+                source_file,
+                lean: lean.map(|l| l.parse()).transpose().map_err(|e| corrupt(format!("{e}")))?,
+                factuality: factuality.map(|f| f.parse()).transpose().map_err(|e| corrupt(format!("{e}")))?,
+                owner,
+                ownership,
+                country,
+                language,
+            });
+        }
+        Ok(ratings)
+    }
+
+    fn count(&self, query: &str, param: i64) -> Result<u64> {
+        self.conn.query_row(query, [param], |row| row.get::<_, i64>(0)).map(|n| n as u64).map_err(sql("count rows"))
+    }
+}
+
+const FEED_COLUMNS: &str = "f.id, f.url, o.domain, f.title, f.language, f.categories, f.etag, f.last_modified,
+     f.status, f.consecutive_failures, f.error_count, f.last_error, f.last_fetched, f.next_fetch";
+
+fn feed_from_row(row: &Row<'_>) -> rusqlite::Result<(FeedRecord, String)> {
+    let categories: String = row.get(5)?;
+    let status: String = row.get(8)?;
+    let record = FeedRecord {
+        id: row.get(0)?,
+        source: FeedSource {
+            url: row.get(1)?,
+            outlet: row.get(2)?,
+            title: row.get(3)?,
+            language: row.get(4)?,
+            categories: categories.split('\n').filter(|c| !c.is_empty()).map(str::to_string).collect(),
+        },
+        etag: row.get(6)?,
+        last_modified: row.get(7)?,
+        status: FeedStatus::New,
+        consecutive_failures: row.get(9)?,
+        error_count: row.get(10)?,
+        last_error: row.get(11)?,
+        last_fetched: row.get::<_, Option<i64>>(12)?.and_then(from_unix),
+        next_fetch: row.get::<_, Option<i64>>(13)?.and_then(from_unix),
+    };
+    Ok((record, status))
+}
+
+fn with_status((mut record, status): (FeedRecord, String)) -> Result<FeedRecord> {
+    record.status = FeedStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
+        table: "feeds",
+        reason: format!("unknown status {status:?} for {}", record.source.url),
+    })?;
+    Ok(record)
+}
+
+fn from_unix(secs: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_opt(secs, 0).single()
+}
+
+impl Store for SqliteStore {
+    fn import(&mut self, outlets: &[Outlet], ratings: &[Rating], feeds: &[FeedSource]) -> Result<ImportCounts> {
+        let tx = self.conn.transaction().map_err(sql("begin import"))?;
+        let mut counts = ImportCounts::default();
+        {
+            let mut insert_outlet = tx
+                .prepare_cached("INSERT INTO outlets (domain, name) VALUES (?1, ?2) ON CONFLICT (domain) DO NOTHING")
+                .map_err(sql("prepare outlet insert"))?;
+            let mut name_outlet = tx
+                .prepare_cached("UPDATE outlets SET name = ?2 WHERE domain = ?1 AND name IS NULL AND ?2 IS NOT NULL")
+                .map_err(sql("prepare outlet naming"))?;
+            let mut ensure = |domain: &str, name: Option<&str>, counts: &mut ImportCounts| -> Result<()> {
+                counts.outlets_new += insert_outlet.execute(params![domain, name]).map_err(sql("insert outlet"))?;
+                name_outlet.execute(params![domain, name]).map_err(sql("name outlet"))?;
+                Ok(())
+            };
+            for outlet in outlets {
+                ensure(&outlet.domain, outlet.name.as_deref(), &mut counts)?;
+            }
+            for rating in ratings {
+                ensure(&rating.outlet, rating.outlet_name.as_deref(), &mut counts)?;
+            }
+            for feed in feeds {
+                ensure(&feed.outlet, None, &mut counts)?;
+            }
+
+            let mut existing = tx
+                .prepare_cached(
+                    "SELECT r.source_file, r.outlet_name, r.lean, r.factuality, r.owner, r.ownership, r.country, r.language
+                     FROM ratings r JOIN outlets o ON o.id = r.outlet_id
+                     WHERE o.domain = ?1 AND r.provider = ?2 AND r.version = ?3",
+                )
+                .map_err(sql("prepare rating lookup"))?;
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO ratings (outlet_id, provider, version, source_file, outlet_name, lean, factuality,
+                                          owner, ownership, country, language)
+                     SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM outlets WHERE domain = ?1
+                     ON CONFLICT (outlet_id, provider, version) DO UPDATE SET
+                        source_file = excluded.source_file, outlet_name = excluded.outlet_name,
+                        lean = excluded.lean, factuality = excluded.factuality, owner = excluded.owner,
+                        ownership = excluded.ownership, country = excluded.country, language = excluded.language",
+                )
+                .map_err(sql("prepare rating upsert"))?;
+            for rating in ratings {
+                let values = (
+                    rating.source_file.clone(),
+                    rating.outlet_name.clone(),
+                    rating.lean.map(|l| l.as_str().to_string()),
+                    rating.factuality.map(|f| f.as_str().to_string()),
+                    rating.owner.clone(),
+                    rating.ownership.clone(),
+                    rating.country.clone(),
+                    rating.language.clone(),
+                );
+                type Values = (
+                    String,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                );
+                let stored: Option<Values> = existing
+                    .query_row(params![rating.outlet, rating.provider, rating.version], |row| {
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get(3)?,
+                            row.get(4)?,
+                            row.get(5)?,
+                            row.get(6)?,
+                            row.get(7)?,
+                        ))
+                    })
+                    .optional()
+                    .map_err(sql("look up rating"))?;
+                match stored {
+                    Some(stored) if stored == values => continue,
+                    Some(_) => counts.ratings_updated += 1,
+                    None => counts.ratings_new += 1,
+                }
+                upsert
+                    .execute(params![
+                        rating.outlet,
+                        rating.provider,
+                        rating.version,
+                        values.0,
+                        values.1,
+                        values.2,
+                        values.3,
+                        values.4,
+                        values.5,
+                        values.6,
+                        values.7
+                    ])
+                    .map_err(sql("upsert rating"))?;
+            }
+
+            let mut insert_feed = tx
+                .prepare_cached(
+                    "INSERT INTO feeds (url, outlet_id, title, language, categories)
+                     SELECT ?1, id, ?3, ?4, ?5 FROM outlets WHERE domain = ?2
+                     ON CONFLICT (url) DO NOTHING",
+                )
+                .map_err(sql("prepare feed insert"))?;
+            for feed in feeds {
+                counts.feeds_new += insert_feed
+                    .execute(params![feed.url, feed.outlet, feed.title, feed.language, feed.categories.join("\n")])
+                    .map_err(sql("insert feed"))?;
+            }
+        }
+        tx.commit().map_err(sql("commit import"))?;
+        Ok(counts)
+    }
+
+    fn outlet_domains(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT domain FROM outlets ORDER BY domain")
+            .map_err(sql("prepare outlet domains"))?;
+        let rows = stmt.query_map([], |row| row.get(0)).map_err(sql("query outlet domains"))?;
+        rows.collect::<rusqlite::Result<Vec<String>>>().map_err(sql("read outlet domain"))
+    }
+
+    fn outlet(&self, domain: &str) -> Result<Option<OutletRecord>> {
+        let found: Option<(i64, Option<String>)> = self
+            .conn
+            .query_row("SELECT id, name FROM outlets WHERE domain = ?1", [domain], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()
+            .map_err(sql("look up outlet"))?;
+        let Some((id, name)) = found else { return Ok(None) };
+        let ratings = self.ratings_of(id, domain)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {FEED_COLUMNS} FROM feeds f JOIN outlets o ON o.id = f.outlet_id WHERE f.outlet_id = ?1 ORDER BY f.url"
+            ))
+            .map_err(sql("prepare outlet feeds"))?;
+        let feeds = stmt
+            .query_map([id], feed_from_row)
+            .map_err(sql("query outlet feeds"))?
+            .map(|row| row.map_err(sql("read feed")).and_then(with_status))
+            .collect::<Result<Vec<_>>>()?;
+        let articles = self.count("SELECT COUNT(*) FROM articles WHERE outlet_id = ?1", id)?;
+        Ok(Some(OutletRecord { outlet: Outlet { domain: domain.to_string(), name }, ratings, feeds, articles }))
+    }
+
+    fn outlets(&self) -> Result<Vec<OutletSummary>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT o.id, o.domain, o.name,
+                        (SELECT COUNT(*) FROM feeds f WHERE f.outlet_id = o.id),
+                        (SELECT COUNT(*) FROM articles a WHERE a.outlet_id = o.id)
+                 FROM outlets o ORDER BY o.domain",
+            )
+            .map_err(sql("prepare outlets"))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, Option<String>>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, i64>(4)?,
+                ))
+            })
+            .map_err(sql("query outlets"))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(sql("read outlet"))?;
+        rows.into_iter()
+            .map(|(id, domain, name, feeds, articles)| {
+                Ok(OutletSummary {
+                    ratings: self.ratings_of(id, &domain)?,
+                    outlet: Outlet { domain, name },
+                    feeds: feeds as u64,
+                    articles: articles as u64,
+                })
+            })
+            .collect()
+    }
+
+    fn feeds(&self, only: Option<&[String]>) -> Result<Vec<FeedRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {FEED_COLUMNS} FROM feeds f JOIN outlets o ON o.id = f.outlet_id ORDER BY f.url"
+            ))
+            .map_err(sql("prepare feeds"))?;
+        let all = stmt
+            .query_map([], feed_from_row)
+            .map_err(sql("query feeds"))?
+            .map(|row| row.map_err(sql("read feed")).and_then(with_status));
+        match only {
+            None => all.collect(),
+            Some(urls) => {
+                let wanted: std::collections::HashSet<&str> = urls.iter().map(String::as_str).collect();
+                all.filter(|feed| feed.as_ref().map_or(true, |f| wanted.contains(f.source.url.as_str()))).collect()
+            }
+        }
+    }
+
+    fn record_fetch(&mut self, feed_url: &str, at: DateTime<Utc>, record: &FetchRecord) -> Result<()> {
+        let at = at.timestamp();
+        let changed = match record {
+            FetchRecord::Fetched { etag, last_modified, next_fetch }
+            | FetchRecord::NotModified { etag, last_modified, next_fetch } => {
+                let status = match record {
+                    FetchRecord::Fetched { .. } => FeedStatus::Ok,
+                    _ => FeedStatus::NotModified,
+                };
+                self.conn
+                    .execute(
+                        "UPDATE feeds SET status = ?2, etag = ?3, last_modified = ?4, last_fetched = ?5,
+                                next_fetch = ?6, consecutive_failures = 0, last_error = NULL
+                         WHERE url = ?1",
+                        params![feed_url, status.as_str(), etag, last_modified, at, next_fetch.map(|t| t.timestamp())],
+                    )
+                    .map_err(sql("record fetch"))?
+            }
+            FetchRecord::Failed { error, next_fetch } => self
+                .conn
+                .execute(
+                    "UPDATE feeds SET status = 'failed', last_error = ?2, last_fetched = ?3, next_fetch = ?4,
+                            consecutive_failures = consecutive_failures + 1, error_count = error_count + 1
+                     WHERE url = ?1",
+                    params![feed_url, error, at, next_fetch.map(|t| t.timestamp())],
+                )
+                .map_err(sql("record fetch failure"))?,
+        };
+        if changed == 0 {
+            return Err(StoreError::UnknownFeed(feed_url.to_string()));
+        }
+        Ok(())
+    }
+
+    fn insert_articles(&mut self, articles: &[NewArticle]) -> Result<InsertCounts> {
+        let tx = self.conn.transaction().map_err(sql("begin article batch"))?;
+        let mut counts = InsertCounts::default();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO articles (outlet_id, feed_id, guid, url, title, snippet, content_html, truncated,
+                                           language, language_confidence, published, date_flag, fetched)
+                     SELECT o.id, f.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
+                     FROM outlets o JOIN feeds f ON f.url = ?2 WHERE o.domain = ?1
+                     ON CONFLICT DO NOTHING",
+                )
+                .map_err(sql("prepare article insert"))?;
+            let mut feed_known =
+                tx.prepare_cached("SELECT 1 FROM feeds WHERE url = ?1").map_err(sql("prepare feed check"))?;
+            let mut checked_feed: Option<&str> = None;
+            for article in articles {
+                if checked_feed != Some(article.feed.as_str()) {
+                    if !feed_known.exists([&article.feed]).map_err(sql("check feed"))? {
+                        return Err(StoreError::UnknownFeed(article.feed.clone()));
+                    }
+                    checked_feed = Some(article.feed.as_str());
+                }
+                let inserted = insert
+                    .execute(params![
+                        article.outlet,
+                        article.feed,
+                        article.guid,
+                        article.url,
+                        article.title,
+                        article.snippet,
+                        article.content_html,
+                        article.truncated,
+                        article.language,
+                        article.language_confidence,
+                        article.published.timestamp(),
+                        article.date_flag.map(DateFlag::as_str),
+                        article.fetched.timestamp(),
+                    ])
+                    .map_err(sql("insert article"))?;
+                if inserted == 1 {
+                    counts.new += 1;
+                } else {
+                    counts.duplicate += 1;
+                }
+            }
+        }
+        tx.commit().map_err(sql("commit article batch"))?;
+        Ok(counts)
+    }
+
+    fn for_each_article(&self, each: &mut dyn FnMut(Article) -> Result<()>) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT a.id, o.domain, f.url, a.guid, a.url, a.title, a.snippet, a.content_html, a.truncated,
+                        a.language, a.language_confidence, a.published, a.date_flag, a.fetched
+                 FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN feeds f ON f.id = a.feed_id
+                 ORDER BY a.id",
+            )
+            .map_err(sql("prepare article export"))?;
+        let mut rows = stmt.query([]).map_err(sql("query articles"))?;
+        while let Some(row) = rows.next().map_err(sql("read article"))? {
+            let article = article_from_row(row).map_err(sql("decode article"))?;
+            each(article)?;
+        }
+        Ok(())
+    }
+
+    fn counts(&self) -> Result<StoreCounts> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM outlets), (SELECT COUNT(*) FROM ratings),
+                        (SELECT COUNT(*) FROM feeds), (SELECT COUNT(*) FROM articles)",
+                [],
+                |row| {
+                    Ok(StoreCounts {
+                        outlets: row.get::<_, i64>(0)? as u64,
+                        ratings: row.get::<_, i64>(1)? as u64,
+                        feeds: row.get::<_, i64>(2)? as u64,
+                        articles: row.get::<_, i64>(3)? as u64,
+                    })
+                },
+            )
+            .map_err(sql("count rows"))
+    }
+}
+
+fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Article> {
+    let time = |index: usize| -> rusqlite::Result<DateTime<Utc>> {
+        let secs: i64 = row.get(index)?;
+        from_unix(secs).ok_or(rusqlite::Error::IntegralValueOutOfRange(index, secs))
+    };
+    Ok(Article {
+        id: row.get(0)?,
+        article: NewArticle {
+            outlet: row.get(1)?,
+            feed: row.get(2)?,
+            guid: row.get(3)?,
+            url: row.get(4)?,
+            title: row.get(5)?,
+            snippet: row.get(6)?,
+            content_html: row.get(7)?,
+            truncated: row.get(8)?,
+            language: row.get(9)?,
+            language_confidence: row.get(10)?,
+            published: time(11)?,
+            date_flag: row.get::<_, Option<String>>(12)?.as_deref().and_then(DateFlag::parse),
+            fetched: time(13)?,
+        },
+    })
+}
