@@ -1,0 +1,35 @@
+//! The data directory: where the database and the configuration file live.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use parallax_core::Config;
+use parallax_store::SqliteStore;
+
+const DATABASE_FILE: &str = "parallax.sqlite";
+const CONFIG_FILE: &str = "parallax.toml";
+
+/// Opens (creating if needed) the store in `dir`.
+pub fn open_store(dir: &Path) -> Result<SqliteStore> {
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!("cannot create the data directory {}; choose another with --data-dir", dir.display())
+    })?;
+    Ok(SqliteStore::open(&dir.join(DATABASE_FILE))?)
+}
+
+/// Reads the configuration: `explicit` if given (it must exist), else
+/// `DIR/parallax.toml` if it exists, else the defaults.
+pub fn load_config(dir: &Path, explicit: Option<&Path>) -> Result<Config> {
+    let path: PathBuf = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let default = dir.join(CONFIG_FILE);
+            if !default.exists() {
+                return Ok(Config::default());
+            }
+            default
+        }
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("config: cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("config: {} is not valid", path.display()))
+}

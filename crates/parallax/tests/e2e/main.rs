@@ -1,0 +1,9 @@
+//! End-to-end tests: the real `parallax` binary against fixture feeds served
+//! on loopback, most of them hostile.
+
+mod harness;
+mod hostile_feeds;
+#[cfg(unix)]
+mod kill_mid_ingest;
+mod opml;
+mod private_networks;
