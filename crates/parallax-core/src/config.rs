@@ -1,19 +1,12 @@
-//! Every limit Parallax enforces, with its documented default.
+//! The limits of fetching, cleaning and ingesting, with their documented
+//! defaults.
 //!
-//! The same struct is read from the TOML configuration file
-//! (`<data-dir>/parallax.toml`, every key optional) and overridden by
-//! command-line flags. Durations are whole seconds so the file stays plain.
+//! These are sections of the configuration file (`<data-dir>/parallax.toml`,
+//! every key optional), which `parallax_ingest::Config` puts together with
+//! the sections of the later stages. Durations are whole seconds so the
+//! file stays plain.
 
 use serde::{Deserialize, Serialize};
-
-/// The whole configuration. Sections mirror the pipeline stages.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Config {
-    pub fetch: FetchConfig,
-    pub clean: CleanConfig,
-    pub ingest: IngestConfig,
-}
 
 /// Limits on talking to feed servers. See ARCHITECTURE.md, "Fetching".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,16 +113,52 @@ impl Default for IngestConfig {
     }
 }
 
+/// Fetching an article's own page when the feed gave only a teaser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FullTextConfig {
+    /// Fetch full text at all.
+    pub enabled: bool,
+    /// Most article pages fetched per ingest round, newest first; the rest
+    /// wait for the next round.
+    pub max_per_run: usize,
+    /// Page requests per second over all hosts: article pages are the
+    /// outlets' own servers, not feeds meant for polling.
+    pub requests_per_second: f64,
+    /// Page requests in flight per host.
+    pub per_host_concurrency: usize,
+    /// Honour the outlet's robots.txt for article pages.
+    pub respect_robots_txt: bool,
+    /// Outlets whose every article gets its full text, cut or not.
+    pub always_outlets: Vec<String>,
+    /// Outlets whose pages are never fetched (the per-outlet switch).
+    pub never_outlets: Vec<String>,
+}
+
+impl Default for FullTextConfig {
+    fn default() -> Self {
+        FullTextConfig {
+            enabled: true,
+            max_per_run: 200,
+            requests_per_second: 4.0,
+            per_host_concurrency: 1,
+            respect_robots_txt: true,
+            always_outlets: Vec::new(),
+            never_outlets: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn defaults_match_the_documented_limits() {
-        let config = Config::default();
-        assert_eq!(config.fetch.max_body_bytes, 15 * 1024 * 1024);
-        assert_eq!(config.fetch.max_redirects, 5);
-        assert!(!config.fetch.allow_private_networks);
-        assert!(config.fetch.allowed_private_networks.is_empty());
+        let fetch = FetchConfig::default();
+        assert_eq!(fetch.max_body_bytes, 15 * 1024 * 1024);
+        assert_eq!(fetch.max_redirects, 5);
+        assert!(!fetch.allow_private_networks);
+        assert!(fetch.allowed_private_networks.is_empty());
     }
 }

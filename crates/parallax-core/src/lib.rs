@@ -10,11 +10,12 @@ pub mod article;
 pub mod config;
 pub mod domain;
 pub mod rating;
+pub mod story;
 
 pub use article::{Article, DateFlag, NewArticle};
-pub use config::Config;
 pub use domain::{OutletDomain, outlet_domain_for_host};
 pub use rating::{Factuality, Lean, LeanBucket, Rating};
+pub use story::{Bullet, Coverage, Disagreement, LeanCounts, Sides, StoryView};
 
 /// A feed as the registry knows it: where it lives and which outlet it speaks for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

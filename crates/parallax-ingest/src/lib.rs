@@ -6,22 +6,27 @@
 //! fails is recorded as failed with its reason and backs off; nothing a feed
 //! does can stop the others. It never opens sockets itself (that is
 //! `parallax-fetch`), never interprets bytes (`parallax-feed`) and never
-//! writes SQL (`parallax-store`). It reports progress through [`Progress`],
+//! writes SQL (`parallax-store`); the story stage ([`stories`]) hands
+//! articles to `parallax-cluster` and stores its decisions. It reports progress through [`Progress`],
 //! so it needs no terminal.
 
 mod backoff;
+mod config;
+pub mod fulltext;
+pub mod stories;
+pub mod views;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use parallax_core::Config;
 use parallax_feed::{FeedContext, ParsedFeed};
 use parallax_fetch::{FetchError, FetchOutcome, Fetcher, Validators};
 use parallax_store::{FeedRecord, FetchRecord, Store, StoreError};
 use tokio::sync::{Semaphore, mpsc};
 
 pub use backoff::next_attempt_after_failure;
+pub use config::Config;
 
 /// What ingestion can fail with as a whole. A single feed's failure is never
 /// one of these: it is recorded and reported in [`IngestSummary::failed`].

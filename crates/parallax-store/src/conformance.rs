@@ -7,7 +7,7 @@
 use chrono::{TimeZone, Utc};
 use parallax_core::{Factuality, FeedSource, Lean, NewArticle, Outlet, Rating};
 
-use crate::{FeedStatus, FetchRecord, ImportCounts, InsertCounts, Store};
+use crate::{FeedStatus, FetchRecord, ImportCounts, InsertCounts, Store, StoryAssignment, StoryMerge};
 
 /// Runs every check against fresh stores from `fresh`.
 pub fn run_all(fresh: &mut dyn FnMut() -> Box<dyn Store>) {
@@ -17,6 +17,9 @@ pub fn run_all(fresh: &mut dyn FnMut() -> Box<dyn Store>) {
     fetch_outcomes_update_feed_state(fresh().as_mut());
     articles_for_unknown_feeds_are_refused(fresh().as_mut());
     export_streams_articles_in_id_order(fresh().as_mut());
+    stories_record_assignments_copies_and_merges(fresh().as_mut());
+    full_text_attempts_are_recorded_once(fresh().as_mut());
+    story_listings_filter_page_and_queue(fresh().as_mut());
 }
 
 pub fn rating(outlet: &str, provider: &str, version: &str, lean: Option<Lean>) -> Rating {
@@ -175,4 +178,156 @@ fn export_streams_articles_in_id_order(store: &mut dyn Store) {
         .expect("export");
     assert_eq!(seen.iter().map(|(_, a)| a.clone()).collect::<Vec<_>>(), batch);
     assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "ids increase");
+}
+
+fn stories_record_assignments_copies_and_merges(store: &mut dyn Store) {
+    let url = "https://e.example/rss";
+    store.import(&[], &[], &[feed(url, "e.example")]).expect("import");
+    let base = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().unwrap_or_default();
+    let batch: Vec<_> = (0..4)
+        .map(|i| {
+            let mut a = article(url, "e.example", &format!("g{i}"), &format!("https://e.example/{i}"));
+            a.published = base + chrono::Duration::hours(i);
+            a
+        })
+        .collect();
+    store.insert_articles(&batch).expect("insert");
+    let pending = store.unclustered_articles(10).expect("unclustered");
+    assert_eq!(pending.len(), 4, "new articles wait for the clusterer");
+    let ids: Vec<i64> = pending.iter().map(|a| a.id).collect();
+    assert!(pending.windows(2).all(|w| w[0].article.published <= w[1].article.published), "publication order");
+
+    let assignments = [
+        StoryAssignment { article: ids[0], story: ids[0], copy_of: None },
+        StoryAssignment { article: ids[1], story: ids[0], copy_of: Some(ids[0]) },
+        StoryAssignment { article: ids[2], story: ids[2], copy_of: None },
+    ];
+    store.assign_stories(&assignments, &[], base).expect("assign");
+    assert_eq!(store.unclustered_articles(10).expect("unclustered").len(), 1);
+    let story = store.story(ids[0]).expect("story").expect("story exists");
+    assert_eq!(story.articles.len(), 2);
+    assert_eq!(story.articles[1].copy_of, Some(ids[0]));
+    assert_eq!((story.first_published, story.last_updated), (base, base + chrono::Duration::hours(1)));
+    assert_eq!(store.counts().expect("counts").stories, 2);
+
+    let last = [StoryAssignment { article: ids[3], story: ids[2], copy_of: None }];
+    let merge = [StoryMerge { absorbed: ids[2], into: ids[0] }];
+    store.assign_stories(&last, &merge, base).expect("assign and merge");
+    assert!(store.story(ids[2]).expect("lookup").is_none(), "an absorbed story is gone");
+    let merged = store.story(ids[0]).expect("story").expect("survivor keeps its id");
+    assert_eq!(merged.articles.len(), 4);
+    assert_eq!(merged.last_updated, base + chrono::Duration::hours(3));
+    let mut live = Vec::new();
+    store
+        .for_each_story(&mut |story| {
+            live.push(story.id);
+            Ok(())
+        })
+        .expect("stories");
+    assert_eq!(live, [ids[0]]);
+    let view = parallax_core::StoryView { title: "A neutral title".into(), ..Default::default() };
+    store.set_story_views(&[(ids[0], view.clone())]).expect("store view");
+    assert_eq!(store.story(ids[0]).expect("story").expect("exists").view, Some(view));
+    let resumed = store.clustered_since(base + chrono::Duration::hours(2)).expect("window");
+    assert_eq!(resumed.iter().map(|(a, s)| (a.id, *s)).collect::<Vec<_>>(), [(ids[2], ids[0]), (ids[3], ids[0])]);
+}
+
+// ---- Listings and the search queue, for the web server and the API ----
+
+fn story_listings_filter_page_and_queue(store: &mut dyn Store) {
+    use crate::{StoryCursor, StoryFilter};
+    use parallax_core::{Coverage, LeanBucket, StoryView};
+
+    let feeds = [feed("https://a.example/rss", "a.example"), feed("https://b.example/rss", "b.example")];
+    store.import(&[], &[], &feeds).expect("import feeds");
+    let base = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().expect("valid time");
+    let hours = |n: i64| base + chrono::Duration::hours(n);
+    let mut articles = Vec::new();
+    for (n, (outlet, language)) in [("a", "en"), ("b", "en"), ("a", "fr"), ("b", "en")].into_iter().enumerate() {
+        let mut a = article(
+            &format!("https://{outlet}.example/rss"),
+            &format!("{outlet}.example"),
+            &format!("g{n}"),
+            &format!("https://{outlet}.example/{n}"),
+        );
+        a.published = hours(n as i64);
+        a.language = Some(language.into());
+        articles.push(a);
+    }
+    store.insert_articles(&articles).expect("insert");
+    let ids: Vec<i64> = store.unclustered_articles(10).expect("unclustered").iter().map(|a| a.id).collect();
+    let assignments = [
+        StoryAssignment { article: ids[0], story: ids[0], copy_of: None },
+        StoryAssignment { article: ids[1], story: ids[0], copy_of: None },
+        StoryAssignment { article: ids[2], story: ids[2], copy_of: None },
+        StoryAssignment { article: ids[3], story: ids[3], copy_of: None },
+    ];
+    store.assign_stories(&assignments, &[], base).expect("assign");
+    let (first, third, fourth) = (ids[0], ids[2], ids[3]);
+
+    assert_eq!(store.touched_stories(10).expect("touched"), [first, third, fourth], "assignments queue their stories");
+    store.forget_touched_stories(&[first, third, fourth]).expect("forget");
+    assert!(store.touched_stories(10).expect("touched").is_empty(), "forgotten stories leave the queue");
+
+    let coverage = Coverage { articles: 1, outlets: 1, blindspot: Some(LeanBucket::Right), ..Coverage::default() };
+    let view = StoryView { title: "A computed title".into(), coverage, ..StoryView::default() };
+    store.set_story_views(&[(third, view.clone())]).expect("view");
+    assert_eq!(store.touched_stories(10).expect("touched"), [third], "a new view queues its story");
+
+    let list = |store: &dyn Store, filter: StoryFilter, after: Option<StoryCursor>, limit: usize| -> Vec<i64> {
+        store.story_heads(&filter, after, limit).expect("listing").iter().map(|h| h.id).collect()
+    };
+    assert_eq!(list(store, StoryFilter::default(), None, 10), [fourth, third, first], "newest update first");
+    let page = store.story_heads(&StoryFilter::default(), None, 2).expect("page");
+    assert_eq!(page.iter().map(|h| h.id).collect::<Vec<_>>(), [fourth, third]);
+    assert_eq!(list(store, StoryFilter::default(), Some(page[1].cursor()), 2), [first], "the cursor resumes");
+
+    let heads = store.story_heads_by_id(&[first, 999_999, third]).expect("by id");
+    assert_eq!(heads.iter().map(|h| h.id).collect::<Vec<_>>(), [first, third], "unknown ids are left out");
+    assert_eq!((heads[0].articles, heads[0].outlets), (2, 2), "counted from articles without a view");
+    assert_eq!(heads[0].title, "Title of g0", "the earliest headline without a view");
+    assert_eq!((heads[0].first_published, heads[0].last_updated), (hours(0), hours(1)));
+    assert_eq!(heads[1].title, "A computed title");
+    assert_eq!(heads[1].view, Some(view));
+
+    let outlet = StoryFilter { outlet: Some("a.example".into()), ..StoryFilter::default() };
+    assert_eq!(list(store, outlet, None, 10), [third, first], "stories with an article from the outlet");
+    let french = StoryFilter { language: Some("fr".into()), ..StoryFilter::default() };
+    assert_eq!(list(store, french, None, 10), [third]);
+    let blind = StoryFilter { blindspot: Some(LeanBucket::Right), ..StoryFilter::default() };
+    assert_eq!(list(store, blind, None, 10), [third]);
+    let blind_left = StoryFilter { blindspot: Some(LeanBucket::Left), ..StoryFilter::default() };
+    assert!(list(store, blind_left, None, 10).is_empty());
+    let recent = StoryFilter { since: Some(hours(2)), ..StoryFilter::default() };
+    assert_eq!(list(store, recent, None, 10), [fourth, third]);
+
+    store.forget_touched_stories(&[third]).expect("forget");
+    store.assign_stories(&[], &[StoryMerge { absorbed: fourth, into: first }], base).expect("merge");
+    assert_eq!(store.touched_stories(10).expect("touched"), [first, fourth], "a merge queues both stories");
+    assert!(store.story_heads_by_id(&[fourth]).expect("by id").is_empty(), "absorbed stories are not listed");
+    assert_eq!(list(store, StoryFilter::default(), None, 10), [first, third]);
+}
+
+fn full_text_attempts_are_recorded_once(store: &mut dyn Store) {
+    let url = "https://f.example/rss";
+    store.import(&[], &[], &[feed(url, "f.example"), feed("https://g.example/rss", "g.example")]).expect("import");
+    let mut cut = article(url, "f.example", "cut", "https://f.example/cut");
+    cut.truncated = true;
+    let whole = article(url, "f.example", "whole", "https://f.example/whole");
+    let other = article("https://g.example/rss", "g.example", "g", "https://g.example/1");
+    store.insert_articles(&[cut, whole, other]).expect("insert");
+    let wanted = store.articles_wanting_text(10, &[]).expect("wanting");
+    assert_eq!(wanted.iter().map(|a| a.article.guid.as_str()).collect::<Vec<_>>(), ["cut"], "only cut teasers");
+    let with_outlet = store.articles_wanting_text(10, &["g.example".to_string()]).expect("wanting");
+    assert_eq!(with_outlet.len(), 2, "an always-full-text outlet's articles too");
+
+    let at = Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).single().unwrap_or_default();
+    let id = wanted[0].id;
+    let text = crate::TextOutcome::Extracted { text: "The whole article.".into(), extractor: "test".into() };
+    store.record_article_text(id, at, &text).expect("record");
+    assert!(store.articles_wanting_text(10, &[]).expect("wanting").is_empty(), "one attempt per article");
+    assert_eq!(store.article_texts(&[id]).expect("texts").get(&id).map(String::as_str), Some("The whole article."));
+    let failed = crate::TextOutcome::Failed { reason: "extract: no article body found".into() };
+    store.record_article_text(with_outlet[0].id, at, &failed).expect("record failure");
+    assert!(store.article_texts(&[with_outlet[0].id]).expect("texts").is_empty());
 }

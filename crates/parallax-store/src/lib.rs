@@ -11,10 +11,11 @@
 //! committed.
 
 pub mod conformance;
+pub mod export;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
-use parallax_core::{Article, FeedSource, NewArticle, Outlet, Rating};
+use parallax_core::{Article, FeedSource, NewArticle, Outlet, Rating, StoryView};
 
 pub use sqlite::SqliteStore;
 
@@ -130,6 +131,54 @@ pub struct OutletSummary {
     pub articles: u64,
 }
 
+/// Where the clusterer put one article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoryAssignment {
+    pub article: i64,
+    /// The story's id: the id of its first article.
+    pub story: i64,
+    /// The article this one is a near-verbatim copy of (a wire story).
+    pub copy_of: Option<i64>,
+}
+
+/// One story absorbing another: every article of `absorbed` moves to `into`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoryMerge {
+    pub absorbed: i64,
+    pub into: i64,
+}
+
+/// A stored article with its place in a story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryArticle {
+    pub article: Article,
+    pub copy_of: Option<i64>,
+}
+
+/// A story with its articles, ordered by publication time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryRecord {
+    pub id: i64,
+    pub first_published: DateTime<Utc>,
+    pub last_updated: DateTime<Utc>,
+    pub articles: Vec<StoryArticle>,
+    /// The computed summary and coverage; `None` until first computed.
+    pub view: Option<StoryView>,
+}
+
+/// How fetching an article's page for its full text went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextOutcome {
+    Extracted {
+        text: String,
+        extractor: String,
+    },
+    /// The teaser stays; the reason is kept for the status page.
+    Failed {
+        reason: String,
+    },
+}
+
 /// Totals for a quick look at the store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreCounts {
@@ -137,6 +186,8 @@ pub struct StoreCounts {
     pub ratings: u64,
     pub feeds: u64,
     pub articles: u64,
+    /// Live stories (absorbed ones not counted).
+    pub stories: u64,
 }
 
 /// The storage contract. Every implementation passes [`conformance::run_all`].
@@ -171,4 +222,99 @@ pub trait Store: Send {
     fn for_each_article(&self, each: &mut dyn FnMut(Article) -> Result<()>) -> Result<()>;
 
     fn counts(&self) -> Result<StoreCounts>;
+
+    /// Articles not yet in a story, in publication order (ties by id), at
+    /// most `limit`.
+    fn unclustered_articles(&self, limit: usize) -> Result<Vec<Article>>;
+
+    /// Articles in stories published at or after `since`, in publication
+    /// order, with their story: what the clusterer needs to resume.
+    fn clustered_since(&self, since: DateTime<Utc>) -> Result<Vec<(Article, i64)>>;
+
+    /// Records the clusterer's decisions in one transaction: assignments
+    /// first, then merges in order (a merge moves every article of the
+    /// absorbed story, stored earlier or now). Story times are recomputed.
+    fn assign_stories(
+        &mut self,
+        assignments: &[StoryAssignment],
+        merges: &[StoryMerge],
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Stores freshly computed views of stories, in one transaction.
+    fn set_story_views(&mut self, views: &[(i64, StoryView)]) -> Result<()>;
+
+    /// A live (not absorbed) story with its articles.
+    fn story(&self, id: i64) -> Result<Option<StoryRecord>>;
+
+    /// Articles with no full-text attempt yet whose snippet the feed cut
+    /// (or whose outlet is in `always_outlets`), newest first.
+    fn articles_wanting_text(&self, limit: usize, always_outlets: &[String]) -> Result<Vec<Article>>;
+
+    /// Records a full-text attempt: the extracted text, or why it failed.
+    fn record_article_text(&mut self, article: i64, at: DateTime<Utc>, outcome: &TextOutcome) -> Result<()>;
+
+    /// The extracted full text of those of `articles` that have one.
+    fn article_texts(&self, articles: &[i64]) -> Result<std::collections::HashMap<i64, String>>;
+
+    /// Calls `each` for every live story in id order.
+    fn for_each_story(&self, each: &mut dyn FnMut(StoryRecord) -> Result<()>) -> Result<()>;
+
+    // ---- Listings and the search queue, for the web server and the API ----
+
+    /// Live stories matching `filter`, most recently updated first (ties by
+    /// id, descending), strictly after `after`, at most `limit`.
+    fn story_heads(&self, filter: &StoryFilter, after: Option<StoryCursor>, limit: usize) -> Result<Vec<StoryHead>>;
+
+    /// The live stories among `ids`, in the order given; unknown and absorbed
+    /// ids are left out.
+    fn story_heads_by_id(&self, ids: &[i64]) -> Result<Vec<StoryHead>>;
+
+    /// Stories whose articles, view or liveness changed since they were last
+    /// forgotten (absorbed ones included, so a search index can drop them),
+    /// smallest ids first, at most `limit`.
+    fn touched_stories(&self, limit: usize) -> Result<Vec<i64>>;
+
+    /// Clears stories from the touched list once their change is handled.
+    fn forget_touched_stories(&mut self, ids: &[i64]) -> Result<()>;
+}
+
+/// Which live stories a listing wants; every field narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoryFilter {
+    /// Stories this side (nearly) ignores, by the stored view.
+    pub blindspot: Option<parallax_core::LeanBucket>,
+    /// Stories with an article from this outlet domain.
+    pub outlet: Option<String>,
+    /// Stories with an article in this language (ISO 639-1).
+    pub language: Option<String>,
+    /// Stories updated at or after this time.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Where a listing stopped: its last story's update time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoryCursor {
+    pub last_updated: DateTime<Utc>,
+    pub id: i64,
+}
+
+/// A story without its articles: what a listing shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryHead {
+    pub id: i64,
+    pub first_published: DateTime<Utc>,
+    pub last_updated: DateTime<Utc>,
+    /// From the view once computed, else counted from the articles.
+    pub articles: u32,
+    pub outlets: u32,
+    /// The view's title once computed, else the earliest headline.
+    pub title: String,
+    pub view: Option<StoryView>,
+}
+
+impl StoryHead {
+    pub fn cursor(&self) -> StoryCursor {
+        StoryCursor { last_updated: self.last_updated, id: self.id }
+    }
 }

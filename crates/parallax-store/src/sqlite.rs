@@ -4,17 +4,24 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use parallax_core::{Article, DateFlag, FeedSource, NewArticle, Outlet, Rating};
+use parallax_core::{Article, DateFlag, FeedSource, NewArticle, Outlet, Rating, StoryView};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::{
     FeedRecord, FeedStatus, FetchRecord, ImportCounts, InsertCounts, OutletRecord, OutletSummary, Result, Store,
-    StoreCounts, StoreError,
+    StoreCounts, StoreError, StoryArticle, StoryAssignment, StoryCursor, StoryFilter, StoryHead, StoryMerge,
+    StoryRecord, TextOutcome,
 };
 
 /// Append-only: each entry is one migration, applied in order and recorded
 /// in `PRAGMA user_version`. Never edit a released entry; add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_stories.sql"),
+    include_str!("migrations/0003_story_views.sql"),
+    include_str!("migrations/0004_story_listings.sql"),
+    include_str!("migrations/0005_article_texts.sql"),
+];
 
 /// How long a writer waits for another connection's lock before failing.
 /// Five seconds covers a checkpoint on a multi-GB database.
@@ -461,12 +468,7 @@ impl Store for SqliteStore {
     fn for_each_article(&self, each: &mut dyn FnMut(Article) -> Result<()>) -> Result<()> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT a.id, o.domain, f.url, a.guid, a.url, a.title, a.snippet, a.content_html, a.truncated,
-                        a.language, a.language_confidence, a.published, a.date_flag, a.fetched
-                 FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN feeds f ON f.id = a.feed_id
-                 ORDER BY a.id",
-            )
+            .prepare(&format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_JOINS} ORDER BY a.id"))
             .map_err(sql("prepare article export"))?;
         let mut rows = stmt.query([]).map_err(sql("query articles"))?;
         while let Some(row) = rows.next().map_err(sql("read article"))? {
@@ -476,11 +478,217 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn unclustered_articles(&self, limit: usize) -> Result<Vec<Article>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_JOINS} WHERE a.story_id IS NULL
+                 ORDER BY a.published, a.id LIMIT ?1"
+            ))
+            .map_err(sql("prepare unclustered articles"))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        stmt.query_map([limit], article_from_row)
+            .map_err(sql("query unclustered articles"))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(sql("read unclustered article"))
+    }
+
+    fn clustered_since(&self, since: DateTime<Utc>) -> Result<Vec<(Article, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ARTICLE_COLUMNS}, a.story_id FROM {ARTICLE_JOINS}
+                 WHERE a.story_id IS NOT NULL AND a.published >= ?1 ORDER BY a.published, a.id"
+            ))
+            .map_err(sql("prepare clustered articles"))?;
+        stmt.query_map([since.timestamp()], |row| Ok((article_from_row(row)?, row.get::<_, i64>(14)?)))
+            .map_err(sql("query clustered articles"))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(sql("read clustered article"))
+    }
+
+    fn assign_stories(
+        &mut self,
+        assignments: &[StoryAssignment],
+        merges: &[StoryMerge],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction().map_err(sql("begin story assignment"))?;
+        {
+            let mut assign = tx
+                .prepare_cached("UPDATE articles SET story_id = ?2, copy_of = ?3 WHERE id = ?1")
+                .map_err(sql("prepare story assignment"))?;
+            let mut create = tx
+                .prepare_cached(
+                    "INSERT INTO stories (id, first_published, last_updated)
+                     SELECT ?1, published, published FROM articles WHERE id = ?2
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .map_err(sql("prepare story creation"))?;
+            for assignment in assignments {
+                assign
+                    .execute(params![assignment.article, assignment.story, assignment.copy_of])
+                    .map_err(sql("assign article to story"))?;
+                create.execute(params![assignment.story, assignment.article]).map_err(sql("create story"))?;
+            }
+            let mut move_articles = tx
+                .prepare_cached("UPDATE articles SET story_id = ?2 WHERE story_id = ?1")
+                .map_err(sql("prepare story merge"))?;
+            let mut retire = tx
+                .prepare_cached("UPDATE stories SET merged_into = ?2 WHERE id = ?1")
+                .map_err(sql("prepare story retirement"))?;
+            let mut record = tx
+                .prepare_cached("INSERT INTO story_merges (absorbed, into_story, merged_at) VALUES (?1, ?2, ?3)")
+                .map_err(sql("prepare merge record"))?;
+            for merge in merges {
+                move_articles.execute(params![merge.absorbed, merge.into]).map_err(sql("merge stories"))?;
+                retire.execute(params![merge.absorbed, merge.into]).map_err(sql("retire story"))?;
+                record.execute(params![merge.absorbed, merge.into, at.timestamp()]).map_err(sql("record merge"))?;
+            }
+            let touched: std::collections::BTreeSet<i64> =
+                assignments.iter().map(|a| a.story).chain(merges.iter().map(|m| m.into)).collect();
+            let mut times = tx
+                .prepare_cached(
+                    "UPDATE stories SET
+                        first_published = (SELECT MIN(published) FROM articles WHERE story_id = ?1),
+                        last_updated = (SELECT MAX(published) FROM articles WHERE story_id = ?1)
+                     WHERE id = ?1 AND EXISTS (SELECT 1 FROM articles WHERE story_id = ?1)",
+                )
+                .map_err(sql("prepare story times"))?;
+            for story in touched {
+                times.execute([story]).map_err(sql("update story times"))?;
+            }
+        }
+        tx.commit().map_err(sql("commit story assignment"))
+    }
+
+    fn set_story_views(&mut self, views: &[(i64, StoryView)]) -> Result<()> {
+        let tx = self.conn.transaction().map_err(sql("begin story views"))?;
+        {
+            let mut update =
+                tx.prepare_cached("UPDATE stories SET view = ?2 WHERE id = ?1").map_err(sql("prepare story view"))?;
+            for (id, view) in views {
+                let json = serde_json::to_string(view).map_err(|e| StoreError::Corrupt {
+                    table: "stories",
+                    reason: format!("view of story {id}: {e}"),
+                })?;
+                update.execute(params![id, json]).map_err(sql("store story view"))?;
+            }
+        }
+        tx.commit().map_err(sql("commit story views"))
+    }
+
+    fn story(&self, id: i64) -> Result<Option<StoryRecord>> {
+        let found: Option<(i64, i64, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT first_published, last_updated, view FROM stories WHERE id = ?1 AND merged_into IS NULL",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()
+            .map_err(sql("look up story"))?;
+        let Some((first, last, view)) = found else { return Ok(None) };
+        let view = view
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt { table: "stories", reason: format!("view of story {id}: {e}") })?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ARTICLE_COLUMNS}, a.copy_of FROM {ARTICLE_JOINS} WHERE a.story_id = ?1
+                 ORDER BY a.published, a.id"
+            ))
+            .map_err(sql("prepare story articles"))?;
+        let articles = stmt
+            .query_map([id], |row| Ok(StoryArticle { article: article_from_row(row)?, copy_of: row.get(14)? }))
+            .map_err(sql("query story articles"))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(sql("read story article"))?;
+        let time = |secs: i64| {
+            from_unix(secs).ok_or_else(|| StoreError::Corrupt { table: "stories", reason: format!("bad time {secs}") })
+        };
+        Ok(Some(StoryRecord { id, first_published: time(first)?, last_updated: time(last)?, articles, view }))
+    }
+
+    fn articles_wanting_text(&self, limit: usize, always_outlets: &[String]) -> Result<Vec<Article>> {
+        // The outlet list travels as one ",a,b," string so the statement
+        // stays cacheable whatever its length.
+        let outlets = format!(",{},", always_outlets.join(","));
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_JOINS}
+                 WHERE NOT EXISTS (SELECT 1 FROM article_texts t WHERE t.article_id = a.id)
+                   AND (a.truncated = 1 OR instr(?2, ',' || o.domain || ',') > 0)
+                 ORDER BY a.published DESC, a.id DESC LIMIT ?1"
+            ))
+            .map_err(sql("prepare articles wanting text"))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        stmt.query_map(params![limit, outlets], article_from_row)
+            .map_err(sql("query articles wanting text"))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(sql("read article wanting text"))
+    }
+
+    fn record_article_text(&mut self, article: i64, at: DateTime<Utc>, outcome: &TextOutcome) -> Result<()> {
+        let (status, text, extractor, error) = match outcome {
+            TextOutcome::Extracted { text, extractor } => ("ok", Some(text.as_str()), Some(extractor.as_str()), None),
+            TextOutcome::Failed { reason } => ("failed", None, None, Some(reason.as_str())),
+        };
+        self.conn
+            .execute(
+                "INSERT INTO article_texts (article_id, status, text, extractor, error, fetched)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (article_id) DO UPDATE SET status = excluded.status, text = excluded.text,
+                    extractor = excluded.extractor, error = excluded.error, fetched = excluded.fetched",
+                params![article, status, text, extractor, error, at.timestamp()],
+            )
+            .map_err(sql("record article text"))?;
+        Ok(())
+    }
+
+    fn article_texts(&self, articles: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT text FROM article_texts WHERE article_id = ?1 AND status = 'ok'")
+            .map_err(sql("prepare article text"))?;
+        let mut texts = std::collections::HashMap::new();
+        for &id in articles {
+            if let Some(text) =
+                stmt.query_row([id], |row| row.get::<_, String>(0)).optional().map_err(sql("read article text"))?
+            {
+                texts.insert(id, text);
+            }
+        }
+        Ok(texts)
+    }
+
+    fn for_each_story(&self, each: &mut dyn FnMut(StoryRecord) -> Result<()>) -> Result<()> {
+        let ids: Vec<i64> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id FROM stories WHERE merged_into IS NULL ORDER BY id")
+                .map_err(sql("prepare story list"))?;
+            stmt.query_map([], |row| row.get(0))
+                .map_err(sql("query story list"))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(sql("read story id"))?
+        };
+        for id in ids {
+            if let Some(story) = self.story(id)? {
+                each(story)?;
+            }
+        }
+        Ok(())
+    }
+
     fn counts(&self) -> Result<StoreCounts> {
         self.conn
             .query_row(
                 "SELECT (SELECT COUNT(*) FROM outlets), (SELECT COUNT(*) FROM ratings),
-                        (SELECT COUNT(*) FROM feeds), (SELECT COUNT(*) FROM articles)",
+                        (SELECT COUNT(*) FROM feeds), (SELECT COUNT(*) FROM articles),
+                        (SELECT COUNT(*) FROM stories WHERE merged_into IS NULL)",
                 [],
                 |row| {
                     Ok(StoreCounts {
@@ -488,12 +696,106 @@ impl Store for SqliteStore {
                         ratings: row.get::<_, i64>(1)? as u64,
                         feeds: row.get::<_, i64>(2)? as u64,
                         articles: row.get::<_, i64>(3)? as u64,
+                        stories: row.get::<_, i64>(4)? as u64,
                     })
                 },
             )
             .map_err(sql("count rows"))
     }
+
+    // ---- Listings and the search queue, for the web server and the API ----
+
+    fn story_heads(&self, filter: &StoryFilter, after: Option<StoryCursor>, limit: usize) -> Result<Vec<StoryHead>> {
+        use rusqlite::types::Value;
+        let mut values: Vec<Value> = Vec::new();
+        let mut bind = |value: Value| {
+            values.push(value);
+            format!("?{}", values.len())
+        };
+        let mut conditions = vec!["s.merged_into IS NULL".to_string()];
+        if let Some(side) = filter.blindspot {
+            conditions.push(format!("{BLINDSPOT_EXPR} = {}", bind(Value::Text(side.as_str().to_string()))));
+        }
+        if let Some(domain) = &filter.outlet {
+            conditions.push(format!(
+                "s.id IN (SELECT a.story_id FROM articles a
+                          WHERE a.outlet_id = (SELECT id FROM outlets WHERE domain = {}) AND a.story_id IS NOT NULL)",
+                bind(Value::Text(domain.clone()))
+            ));
+        }
+        if let Some(language) = &filter.language {
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id AND a.language = {})",
+                bind(Value::Text(language.clone()))
+            ));
+        }
+        if let Some(since) = filter.since {
+            conditions.push(format!("s.last_updated >= {}", bind(Value::Integer(since.timestamp()))));
+        }
+        if let Some(cursor) = after {
+            let time = bind(Value::Integer(cursor.last_updated.timestamp()));
+            let id = bind(Value::Integer(cursor.id));
+            conditions.push(format!("(s.last_updated, s.id) < ({time}, {id})"));
+        }
+        let limit = bind(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let query = format!(
+            "SELECT {HEAD_COLUMNS} FROM stories s WHERE {} ORDER BY s.last_updated DESC, s.id DESC LIMIT {limit}",
+            conditions.join(" AND ")
+        );
+        let mut stmt = self.conn.prepare_cached(&query).map_err(sql("prepare story listing"))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(values), head_columns_from_row)
+            .map_err(sql("query story listing"))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(sql("read story listing"))?;
+        rows.into_iter().map(head_from_columns).collect()
+    }
+
+    fn story_heads_by_id(&self, ids: &[i64]) -> Result<Vec<StoryHead>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {HEAD_COLUMNS} FROM stories s WHERE s.id = ?1 AND s.merged_into IS NULL"))
+            .map_err(sql("prepare story lookup"))?;
+        let mut heads = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let columns = stmt.query_row([id], head_columns_from_row).optional().map_err(sql("look up story"))?;
+            if let Some(columns) = columns {
+                heads.push(head_from_columns(columns)?);
+            }
+        }
+        Ok(heads)
+    }
+
+    fn touched_stories(&self, limit: usize) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT story_id FROM story_touches ORDER BY story_id LIMIT ?1")
+            .map_err(sql("prepare touched stories"))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        stmt.query_map([limit], |row| row.get(0))
+            .map_err(sql("query touched stories"))?
+            .collect::<rusqlite::Result<Vec<i64>>>()
+            .map_err(sql("read touched story"))
+    }
+
+    fn forget_touched_stories(&mut self, ids: &[i64]) -> Result<()> {
+        let tx = self.conn.transaction().map_err(sql("begin forgetting touched stories"))?;
+        {
+            let mut forget = tx
+                .prepare_cached("DELETE FROM story_touches WHERE story_id = ?1")
+                .map_err(sql("prepare forgetting touched stories"))?;
+            for id in ids {
+                forget.execute([id]).map_err(sql("forget touched story"))?;
+            }
+        }
+        tx.commit().map_err(sql("commit forgetting touched stories"))
+    }
 }
+
+/// The columns `article_from_row` reads, in order; extra columns may follow.
+const ARTICLE_COLUMNS: &str = "a.id, o.domain, f.url, a.guid, a.url, a.title, a.snippet, a.content_html, a.truncated,
+     a.language, a.language_confidence, a.published, a.date_flag, a.fetched";
+const ARTICLE_JOINS: &str = "articles a JOIN outlets o ON o.id = a.outlet_id JOIN feeds f ON f.id = a.feed_id";
 
 fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Article> {
     let time = |index: usize| -> rusqlite::Result<DateTime<Utc>> {
@@ -518,4 +820,39 @@ fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Article> {
             fetched: time(13)?,
         },
     })
+}
+
+// ---- Listings and the search queue, for the web server and the API ----
+
+/// The expression `stories_blindspot` indexes; a query must spell it the
+/// same way for SQLite to use the index.
+const BLINDSPOT_EXPR: &str = "json_extract(s.view, '$.coverage.blindspot')";
+
+/// Counts and the first headline are only worked out for stories whose view
+/// is not computed yet; otherwise the view has them.
+const HEAD_COLUMNS: &str = "s.id, s.first_published, s.last_updated, s.view,
+     CASE WHEN s.view IS NULL THEN (SELECT COUNT(*) FROM articles a WHERE a.story_id = s.id) END,
+     CASE WHEN s.view IS NULL THEN (SELECT COUNT(DISTINCT a.outlet_id) FROM articles a WHERE a.story_id = s.id) END,
+     CASE WHEN s.view IS NULL THEN
+         (SELECT a.title FROM articles a WHERE a.story_id = s.id ORDER BY a.published, a.id LIMIT 1) END";
+
+type HeadColumns = (i64, i64, i64, Option<String>, Option<i64>, Option<i64>, Option<String>);
+
+fn head_columns_from_row(row: &Row<'_>) -> rusqlite::Result<HeadColumns> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
+}
+
+fn head_from_columns((id, first, last, view, articles, outlets, title): HeadColumns) -> Result<StoryHead> {
+    let corrupt = |reason: String| StoreError::Corrupt { table: "stories", reason };
+    let time = |secs: i64| from_unix(secs).ok_or_else(|| corrupt(format!("bad time {secs} in story {id}")));
+    let view: Option<StoryView> = view
+        .map(|json| serde_json::from_str(&json))
+        .transpose()
+        .map_err(|e| corrupt(format!("view of story {id}: {e}")))?;
+    let count = |n: Option<i64>| u32::try_from(n.unwrap_or(0)).unwrap_or(u32::MAX);
+    let (articles, outlets, title) = match &view {
+        Some(view) => (view.coverage.articles, view.coverage.outlets, view.title.clone()),
+        None => (count(articles), count(outlets), title.unwrap_or_default()),
+    };
+    Ok(StoryHead { id, first_published: time(first)?, last_updated: time(last)?, articles, outlets, title, view })
 }

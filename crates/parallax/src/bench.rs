@@ -1,11 +1,13 @@
 //! `parallax bench`: speed figures on generated data, printed, never asserted.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use parallax_core::{Config, FeedSource};
+use parallax_core::FeedSource;
 use parallax_feed::FeedContext;
+use parallax_ingest::Config;
 use parallax_ingest::{IngestOptions, NoProgress};
 use parallax_store::{SqliteStore, Store};
 use parallax_testkit::{FixtureServer, Route};
@@ -15,6 +17,24 @@ pub enum BenchCommand {
     /// Parse+clean throughput on one core, then a whole `ingest` against the
     /// same feeds served on loopback.
     Ingest(IngestBenchArgs),
+    /// Cluster a long stream of articles resampled and perturbed from real
+    /// titles and leads; report articles/s and memory as the window fills.
+    Cluster(ClusterBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterBenchArgs {
+    /// Real articles to resample: JSON Lines with "title" and "text"
+    /// (for example ../shared/data/neus-dev/cluster-in.jsonl).
+    #[arg(long, value_name = "FILE")]
+    input: PathBuf,
+    /// Articles in the stream.
+    #[arg(long, default_value_t = 1_000_000)]
+    articles: usize,
+    /// Articles published per simulated day; with the default 3-day window
+    /// about three days' worth are active at once.
+    #[arg(long, default_value_t = 10_000)]
+    per_day: usize,
 }
 
 #[derive(Debug, Args)]
@@ -33,6 +53,7 @@ pub struct IngestBenchArgs {
 pub fn run(command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Ingest(args) => bench_ingest(&args),
+        BenchCommand::Cluster(args) => bench_cluster(&args),
     }
 }
 
@@ -215,4 +236,107 @@ fn generate_feeds(feeds: usize, items: usize, seed: u64) -> Vec<GeneratedFeed> {
             GeneratedFeed { name: format!("feed{f}.xml"), body: xml.into_bytes() }
         })
         .collect()
+}
+
+#[derive(serde::Deserialize)]
+struct SourceArticle {
+    title: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// This process's resident memory now and at its peak, in MiB, from
+/// /proc/self/status (Linux); zeros where that is not available.
+fn memory_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// A perturbed copy of a real article: a few words swapped, numbers
+/// changed, so the stream is not the same few thousand texts repeated.
+fn perturb(text: &str, next: &mut impl FnMut() -> u64) -> String {
+    let mut words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    for _ in 0..words.len() / 8 {
+        let (i, j) = ((next() as usize) % words.len(), (next() as usize) % words.len());
+        words.swap(i, j);
+    }
+    for word in &mut words {
+        if word.chars().all(|c| c.is_ascii_digit()) {
+            *word = (next() % 1000).to_string();
+        }
+    }
+    words.join(" ")
+}
+
+/// How many distinct real articles one simulated day draws from.
+const EVENTS_PER_DAY: usize = 2000;
+
+fn bench_cluster(args: &ClusterBenchArgs) -> Result<()> {
+    let mut sources: Vec<SourceArticle> = Vec::new();
+    crate::jsonl::read_lines(Some(&args.input), |_, article: SourceArticle| sources.push(article))?;
+    anyhow::ensure!(!sources.is_empty(), "bench: no articles in {}", args.input.display());
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    println!(
+        "stream: {} articles resampled from {} real ones, {} per simulated day",
+        args.articles,
+        sources.len(),
+        args.per_day
+    );
+    let config = parallax_cluster::ClusterConfig::default();
+    let mut clusterer = parallax_cluster::Clusterer::new(config).context("bench: invalid cluster configuration")?;
+    let seconds_per_article = 86_400.0 / args.per_day.max(1) as f64;
+    let checkpoint = (args.articles / 10).max(1);
+    let mut busy = Duration::ZERO;
+    let (rss_before, _) = memory_mib();
+    println!("memory before: {rss_before:.0} MiB resident");
+    for index in 0..args.articles {
+        // Each simulated day draws from the next slice of the real articles,
+        // so an event is news for a few days and then gives way, as in a
+        // real stream; resampling uniformly would keep every event alive.
+        let day = index as f64 / args.per_day.max(1) as f64;
+        let base = (day * EVENTS_PER_DAY as f64) as usize;
+        let source = &sources[(base + (next() as usize) % EVENTS_PER_DAY) % sources.len()];
+        let title = perturb(&source.title, &mut next);
+        let text = perturb(&source.text, &mut next);
+        let input = parallax_cluster::ArticleInput {
+            key: index as u64,
+            title: &title,
+            text: &text,
+            outlet: Some(["a.example", "b.example", "c.example", "d.example"][index % 4]),
+            language: Some("en"),
+            published: Some(1_700_000_000 + (index as f64 * seconds_per_article) as i64),
+        };
+        let started = Instant::now();
+        clusterer.add(&input);
+        busy += started.elapsed();
+        if (index + 1) % checkpoint == 0 {
+            let (rss, peak) = memory_mib();
+            println!(
+                "{:>9} articles: {:>8.0} articles/s so far, {} active stories, {rss:.0} MiB resident (peak {peak:.0} MiB)",
+                index + 1,
+                (index + 1) as f64 / busy.as_secs_f64().max(1e-9),
+                clusterer.active_stories()
+            );
+        }
+    }
+    println!(
+        "clustering (1 core, text generation excluded): {:.0} articles/s over {} articles",
+        args.articles as f64 / busy.as_secs_f64().max(1e-9),
+        args.articles
+    );
+    Ok(())
 }

@@ -10,9 +10,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use parallax_core::{Rating, outlet_domain_for_host};
 use parallax_ingest::{FeedOutcome, IngestOptions, IngestSummary, Progress};
 use parallax_store::{FeedStatus, Store};
-use serde::Serialize;
 
 use crate::data_dir::{load_config, open_store};
+use crate::jsonl;
 
 /// The outlet list shipped with Parallax: public feeds of real outlets, no
 /// ratings (the providers' licences forbid shipping those).
@@ -83,6 +83,17 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
     let summary = runtime.block_on(parallax_ingest::ingest(&mut store, feeds, &config, &options, &progress))?;
     progress.bar.finish_and_clear();
     print_summary(&summary);
+    let extract = parallax_extract::ExtractConfig::default();
+    let texts = runtime.block_on(parallax_ingest::fulltext::fetch_full_texts(&mut store, &config, &extract))?;
+    println!(
+        "full text: {} pages tried, {} extracted, {} failed ({} refused by robots.txt); teasers kept where it failed",
+        texts.attempted, texts.extracted, texts.failed, texts.disallowed
+    );
+    let stories = parallax_ingest::stories::cluster_pending(&mut store, &config, chrono::Utc::now())?;
+    println!(
+        "stories: {} articles placed, {} new stories, {} wire copies, {} merges",
+        stories.articles, stories.new_stories, stories.copies, stories.merges
+    );
     Ok(())
 }
 
@@ -327,70 +338,42 @@ pub enum ExportCommand {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-}
-
-/// One line of `parallax export articles`: the contract other tools read.
-#[derive(Serialize)]
-struct ArticleLine<'a> {
-    id: i64,
-    outlet: &'a str,
-    feed: &'a str,
-    guid: &'a str,
-    url: &'a str,
-    title: &'a str,
-    snippet: &'a str,
-    content_html: &'a str,
-    truncated: bool,
-    language: Option<&'a str>,
-    published: String,
-    date_flag: Option<&'a str>,
-    fetched: String,
+    /// Every story, one JSON object a line: its articles (with wire copies
+    /// marked `copy_of`), first published and last updated.
+    Stories {
+        /// Write here instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 pub fn export(data_dir: &Path, command: ExportCommand) -> Result<()> {
     let store = open_store(data_dir)?;
-    let ExportCommand::Articles { output } = command;
-    let sink: Box<dyn Write> = match &output {
-        Some(path) => {
-            Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?)
+    match command {
+        ExportCommand::Articles { output } => {
+            let mut out = BufWriter::new(jsonl::writer(output.as_deref())?);
+            let mut failure = None;
+            store.for_each_article(&mut |stored| {
+                if failure.is_none() {
+                    failure = jsonl::write_line(&mut out, &parallax_store::export::article_json(&stored)).err();
+                }
+                Ok(())
+            })?;
+            failure.map_or(Ok(()), Err)?;
+            out.flush().context("cannot write the export")
         }
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut out = BufWriter::new(sink);
-    let mut write_error: Option<std::io::Error> = None;
-    store.for_each_article(&mut |stored| {
-        let a = &stored.article;
-        let line = ArticleLine {
-            id: stored.id,
-            outlet: &a.outlet,
-            feed: &a.feed,
-            guid: &a.guid,
-            url: &a.url,
-            title: &a.title,
-            snippet: &a.snippet,
-            content_html: &a.content_html,
-            truncated: a.truncated,
-            language: a.language.as_deref(),
-            published: a.published.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            date_flag: a.date_flag.map(|f| f.as_str()),
-            fetched: a.fetched.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        };
-        let written =
-            serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n"));
-        if let Err(error) = written {
-            write_error.get_or_insert(error);
+        ExportCommand::Stories { output } => {
+            let mut out = BufWriter::new(jsonl::writer(output.as_deref())?);
+            let mut failure = None;
+            store.for_each_story(&mut |story| {
+                if failure.is_none() {
+                    failure = jsonl::write_line(&mut out, &parallax_store::export::story_json(&story)).err();
+                }
+                Ok(())
+            })?;
+            failure.map_or(Ok(()), Err)?;
+            out.flush().context("cannot write the export")
         }
-        Ok(())
-    })?;
-    if let Some(error) = write_error {
-        if error.kind() == std::io::ErrorKind::BrokenPipe {
-            return Ok(());
-        }
-        return Err(error).context("cannot write the export");
-    }
-    match out.flush() {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error).context("cannot write the export"),
-        _ => Ok(()),
     }
 }
 

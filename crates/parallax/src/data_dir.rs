@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use parallax_core::Config;
+use parallax_ingest::Config;
 use parallax_store::SqliteStore;
 
 const DATABASE_FILE: &str = "parallax.sqlite";

@@ -3,8 +3,13 @@
 //! which of them to call and how to show what they return.
 
 mod bench;
+mod cluster_cmd;
 mod commands;
 mod data_dir;
+mod extract_cmd;
+mod jsonl;
+mod serve;
+mod summary_cmd;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -47,9 +52,48 @@ enum Command {
     /// Write stored data as JSON Lines.
     #[command(subcommand)]
     Export(commands::ExportCommand),
+    /// Group articles (JSON Lines) into stories with the engine `ingest` uses.
+    Cluster(cluster_cmd::ClusterArgs),
+    /// Summarise stories (JSON Lines) with the summariser stored stories use.
+    Summarize(summary_cmd::SummarizeArgs),
+    /// Extract article bodies from pages (JSON Lines of HTML).
+    Extract(extract_cmd::ExtractArgs),
+    /// Score Parallax against labelled data.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Measure speed and print the figures (no assertions).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Serve story pages and the JSON API, refreshing feeds in the background.
+    ///
+    /// Pages: / (top stories), /stories/ID, /blindspots, /outlets/DOMAIN,
+    /// /search?q=, /status; the API under /api/v1/ (described at
+    /// /api/v1/openapi.json); Prometheus metrics at /metrics. Every due feed
+    /// is fetched each tick, then new articles are placed in stories and
+    /// the search index (DIR/search) catches up. Ctrl-C or SIGTERM finishes
+    /// the requests and the round in progress, then closes the database.
+    ///
+    /// The [server] table of the configuration file sets the same limits as
+    /// the flags, plus: refresh_default_interval_secs (900),
+    /// refresh_min_interval_secs (300), refresh_max_interval_secs (86400),
+    /// home_stories (30), home_candidates (400), home_half_life_hours (12),
+    /// list_stories (30), api_default_limit (20), api_max_limit (100),
+    /// search_results (30), max_query_chars (200), search_writer_bytes
+    /// (52428800), search_batch (500). PARALLAX_LOG=info logs every round.
+    Serve(serve::ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// BCubed and pairwise precision/recall/F1 of `parallax cluster` against
+    /// gold stories, and the throughput.
+    Cluster(cluster_cmd::EvalClusterArgs),
+    /// ROUGE-1/2/L F1 of `parallax summarize` against reference summaries,
+    /// next to the lead-sentence baseline, and the speed.
+    Summary(summary_cmd::EvalSummaryArgs),
+    /// Shingle precision/recall/F1 of `parallax extract` against the text a
+    /// person marked as the article body, and the time per page.
+    Extract(extract_cmd::EvalExtractArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -57,7 +101,7 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PARALLAX_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,trafilatura=error")),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -67,7 +111,20 @@ fn main() -> std::process::ExitCode {
         Command::Outlets(command) => commands::outlets(&cli.data_dir, command),
         Command::Feeds(args) => commands::feeds(&cli.data_dir, args),
         Command::Export(command) => commands::export(&cli.data_dir, command),
+        Command::Cluster(args) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
+            .and_then(|config| cluster_cmd::run_cluster(args, &config.cluster)),
+        Command::Eval(EvalCommand::Cluster(args)) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
+            .and_then(|config| cluster_cmd::run_eval(args, &config.cluster)),
+        Command::Summarize(args) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
+            .and_then(|config| summary_cmd::run_summarize(args, &config.summary)),
+        Command::Eval(EvalCommand::Summary(args)) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
+            .and_then(|config| summary_cmd::run_eval(args, &config.summary)),
+        Command::Extract(args) => extract_cmd::run_extract(args, &parallax_extract::ExtractConfig::default()),
+        Command::Eval(EvalCommand::Extract(args)) => {
+            extract_cmd::run_eval(args, &parallax_extract::ExtractConfig::default())
+        }
         Command::Bench(command) => bench::run(command),
+        Command::Serve(args) => serve::serve(&cli.data_dir, cli.config.as_deref(), args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -204,6 +204,9 @@ pub struct IngestRun {
     pub backing_off: usize,
     pub articles_new: usize,
     pub articles_duplicate: usize,
+    /// From the `stories:` line: articles placed in stories, and new stories.
+    pub stories_placed: usize,
+    pub stories_new: usize,
     /// Feed URL to reason, from the `failed: URL: REASON` lines.
     pub failed: BTreeMap<String, String>,
     /// The per-feed log lines, in the order they were written.
@@ -213,7 +216,7 @@ pub struct IngestRun {
 }
 
 impl IngestRun {
-    /// Every stdout line must be one of the summary's three kinds, so a
+    /// Every stdout line must be one of the summary's four kinds, so a
     /// reason that spans lines fails here.
     pub fn parse(stdout: &str, stderr: &str) -> IngestRun {
         let mut run = IngestRun {
@@ -222,6 +225,8 @@ impl IngestRun {
             backing_off: 0,
             articles_new: 0,
             articles_duplicate: 0,
+            stories_placed: 0,
+            stories_new: 0,
             failed: BTreeMap::new(),
             log: stderr.lines().filter_map(FeedEvent::parse).collect(),
             stdout: stdout.to_string(),
@@ -240,6 +245,13 @@ impl IngestRun {
                     panic!("unexpected articles line {line:?}");
                 };
                 (run.articles_new, run.articles_duplicate) = (new, duplicate);
+            } else if line.starts_with("full text: ") {
+                continue;
+            } else if let Some(rest) = line.strip_prefix("stories: ") {
+                let [placed, new, _copies, _merges] = numbers(rest)[..] else {
+                    panic!("unexpected stories line {line:?}");
+                };
+                (run.stories_placed, run.stories_new) = (placed, new);
             } else if let Some(rest) = line.strip_prefix("failed: ") {
                 let (url, reason) = rest.split_once(": ").unwrap_or_else(|| panic!("no reason in {line:?}"));
                 let previous = run.failed.insert(url.to_string(), reason.to_string());
@@ -342,6 +354,7 @@ pub struct ExportedArticle {
     pub title: String,
     pub snippet: String,
     pub content_html: String,
+    pub truncated: bool,
     pub published: String,
     pub date_flag: Option<String>,
     pub fetched: String,
@@ -398,6 +411,7 @@ mod tests {
             title: title.to_string(),
             snippet: snippet.to_string(),
             content_html: content_html.to_string(),
+            truncated: false,
             published: "2024-06-03T10:00:00Z".to_string(),
             date_flag: None,
             fetched: "2024-06-03T10:00:00Z".to_string(),

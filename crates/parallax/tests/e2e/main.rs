@@ -1,9 +1,11 @@
 //! End-to-end tests: the real `parallax` binary against fixture feeds served
 //! on loopback, most of them hostile.
 
+mod full_text;
 mod harness;
 mod hostile_feeds;
 #[cfg(unix)]
 mod kill_mid_ingest;
 mod opml;
 mod private_networks;
+mod stories;

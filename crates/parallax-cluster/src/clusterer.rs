@@ -1,0 +1,1276 @@
+//! The online clusterer: one article in, one story out.
+
+use crate::config::{ClusterConfig, ConfigError};
+use crate::text::{Analysis, Analyzer, TermKind, sketch_similarity};
+use crate::postings::PostingList;
+use crate::vector::{SparseVec, add_into, dot, keep_heaviest, norm};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
+
+/// One article as the clusterer reads it. Everything is borrowed: the
+/// clusterer keeps only the numbers it derives.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArticleInput<'a> {
+    /// The caller's id for the article; unique per clusterer.
+    pub key: u64,
+    pub title: &'a str,
+    /// Lead or summary; the first paragraphs are what count.
+    pub text: &'a str,
+    /// The outlet's domain; copies are only ever of another outlet.
+    pub outlet: Option<&'a str>,
+    /// ISO 639-1 code (`en`, `pt-BR`); guessed from stop words when absent.
+    pub language: Option<&'a str>,
+    /// Publication time, unix seconds. Callers feed articles in this order;
+    /// undated articles count as published at the latest time seen.
+    pub published: Option<i64>,
+}
+
+/// Where an article went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// The story the article belongs to now (after any merge it caused).
+    pub story: u64,
+    /// The article this one copies (another outlet's, near-identical text),
+    /// always the original rather than another copy.
+    pub copy_of: Option<u64>,
+    /// Stories this article caused to merge, as `(absorbed, into)`; the
+    /// survivor is always the older story.
+    pub merged: Vec<(u64, u64)>,
+}
+
+/// The part of an active article read for each of its postings, kept in
+/// its own small array: a new article meets thousands of them.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// Bumped each time the slot is reused, so stale postings are spotted.
+    generation: u32,
+    /// Story slot, or [`FREE`].
+    story: u32,
+    /// The lowest cosine that still enters the member's `neighbours`.
+    neighbour_floor: f32,
+}
+
+/// Story of a slot holding no article.
+const FREE: u32 = u32::MAX;
+
+/// An article in the active window (its hot fields are in [`Slot`]).
+struct Member {
+    key: u64,
+    /// Its closest articles in other stories (when linked), best first.
+    neighbours: Vec<Link>,
+    /// Mean of its `density_neighbours` closest cosines outside its story.
+    density: f32,
+    /// Its index in its story's `members`.
+    position: u32,
+    terms: u32,
+    sketch: Vec<u64>,
+    copy_of: Option<u64>,
+    outlet: Option<u32>,
+}
+
+struct Story {
+    id: u64,
+    alive: bool,
+    /// Order of creation: the older story survives a merge, and stale
+    /// eviction entries are told apart by it.
+    created: u64,
+    /// Sum of the unit vectors of every member it ever had (heaviest terms
+    /// kept): a long story's whole course, which merges compare.
+    centroid: SparseVec,
+    /// Members summed into `centroid`.
+    summed: u32,
+    /// Member slots: every article of the story still in the window.
+    members: Vec<u32>,
+    /// Sum of the members' densities.
+    density_sum: f32,
+    /// Story ids merged into this one.
+    absorbed: Vec<u64>,
+    last_seen: i64,
+}
+
+impl Story {
+    fn mean_density(&self) -> f32 {
+        self.density_sum / self.members.len().max(1) as f32
+    }
+}
+
+/// A candidate story and the article's density-adjusted similarity to it.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    slot: u32,
+    adjusted: f32,
+}
+
+/// Time for articles fed before any dated one.
+const UNDATED: i64 = i64::MIN;
+
+/// Cosine between an article and a member below which the shingle sketches
+/// are not compared: near-duplicates (Jaccard >= 0.5) share most of their
+/// vocabulary, so they always clear it.
+const COPY_MIN_COSINE: f32 = 0.5;
+
+/// How many of an article's closest articles are kept, labelled with their
+/// story, to measure its crowding outside each candidate story: a few
+/// times `density_neighbours`, so one big story cannot crowd out the rest.
+const LABELLED_NEIGHBOURS_PER_DENSITY_NEIGHBOUR: usize = 4;
+
+/// Clusters articles into stories online. See the crate docs for the model.
+pub struct Clusterer {
+    config: ClusterConfig,
+    analyzer: Analyzer,
+    analysis: Analysis,
+    /// Articles containing each term, over every article seen.
+    document_frequency: Vec<u32>,
+    documents: u64,
+    slots: Vec<Slot>,
+    members: Vec<Member>,
+    free_members: Vec<u32>,
+    stories: Vec<Story>,
+    free_stories: Vec<u32>,
+    /// Term -> `(member slot, generation, weight)`, most recent last.
+    postings: Vec<PostingList>,
+    postings_len: usize,
+    live_terms: usize,
+    /// `(last update, story slot, story created)` in update order; entries
+    /// made stale by later updates are skipped when popped.
+    updates: VecDeque<(i64, u32, u64)>,
+    /// `(published, member slot, generation)` in insertion order: articles
+    /// leave when older than the window, even from a story still updated.
+    expiries: VecDeque<(i64, u32, u32)>,
+    active: usize,
+    story_of_article: FxHashMap<u64, u64>,
+    /// Absorbed story id -> its surviving story id, kept fully resolved.
+    merged_into: FxHashMap<u64, u64>,
+    outlets: FxHashMap<Box<str>, u32>,
+    now: i64,
+    created: u64,
+    vector: SparseVec,
+    member_scores: Vec<f32>,
+    touched_slots: Vec<u32>,
+    /// One bit per `slot % TOUCHED_FILTER_BITS` of the touched slots.
+    touched_filter: Vec<u64>,
+    touched_members: Vec<(u32, f32)>,
+    /// The article's closest articles as `(cosine, story slot)`, best first.
+    closest: Vec<(f32, u32)>,
+    story_scores: Vec<(f32, f32)>,
+    touched_stories: Vec<u32>,
+    candidates: Vec<Candidate>,
+    scratch: SparseVec,
+    batch: Batch,
+    pending_fix: Vec<u32>,
+    /// Vocabulary size at which the next sweep runs.
+    next_vocabulary_sweep: usize,
+}
+
+impl Clusterer {
+    pub fn new(config: ClusterConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(Clusterer {
+            config,
+            analyzer: Analyzer::new(),
+            analysis: Analysis::default(),
+            document_frequency: Vec::new(),
+            documents: 0,
+            slots: Vec::new(),
+            members: Vec::new(),
+            free_members: Vec::new(),
+            stories: Vec::new(),
+            free_stories: Vec::new(),
+            postings: Vec::new(),
+            postings_len: 0,
+            live_terms: 0,
+            updates: VecDeque::new(),
+            expiries: VecDeque::new(),
+            active: 0,
+            story_of_article: FxHashMap::default(),
+            merged_into: FxHashMap::default(),
+            outlets: FxHashMap::default(),
+            now: UNDATED,
+            created: 0,
+            vector: Vec::new(),
+            member_scores: Vec::new(),
+            touched_slots: Vec::new(),
+            touched_filter: vec![0; TOUCHED_FILTER_BITS / 64],
+            touched_members: Vec::new(),
+            closest: Vec::new(),
+            story_scores: Vec::new(),
+            touched_stories: Vec::new(),
+            candidates: Vec::new(),
+            scratch: Vec::new(),
+            batch: Batch::default(),
+            pending_fix: Vec::new(),
+            next_vocabulary_sweep: VOCABULARY_SWEEP_MIN,
+        })
+    }
+
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    /// Stories currently in the active window.
+    pub fn active_stories(&self) -> usize {
+        self.active
+    }
+
+    /// Distinct terms seen so far (grows with the vocabulary, not the window).
+    pub fn vocabulary_len(&self) -> usize {
+        self.analyzer.vocabulary_len()
+    }
+
+    /// The story an article belongs to now, following merges; `None` once
+    /// the story has left the window (callers keep [`Assignment`]s, e.g. in
+    /// [`crate::eval::StoryLog`], for older articles).
+    pub fn story_of(&self, key: u64) -> Option<u64> {
+        let story = *self.story_of_article.get(&key)?;
+        Some(self.merged_into.get(&story).copied().unwrap_or(story))
+    }
+
+    /// Places one article: it joins the story of the article it copies, else
+    /// the best candidate story clearing both `min_similarity` and
+    /// `join_threshold`, else starts a story whose id is its own key. Then
+    /// stories it links may merge. The same as `add_batch` of one article.
+    pub fn add(&mut self, article: &ArticleInput) -> Assignment {
+        let mut assignments = self.add_batch(std::slice::from_ref(article));
+        assignments.pop().unwrap_or(Assignment { story: article.key, copy_of: None, merged: Vec::new() })
+    }
+
+    /// Places a batch of articles, one by one in the given order, as `add`
+    /// would, but with estimates that see the whole batch.
+    pub fn add_batch(&mut self, articles: &[ArticleInput]) -> Vec<Assignment> {
+        let mut assignments = Vec::with_capacity(articles.len());
+        for chunk in articles.chunks(self.config.max_batch) {
+            if self.analyzer.vocabulary_len() >= self.next_vocabulary_sweep {
+                self.sweep_vocabulary();
+            }
+            self.prepare(chunk);
+            for (index, article) in chunk.iter().enumerate() {
+                assignments.push(self.place(index, article));
+            }
+            self.resolve_pending_links();
+            self.batch.clear();
+        }
+        assignments
+    }
+
+    /// Forgets the rare terms no article in the window uses (most of any
+    /// vocabulary: the names of one event, numbers, typos), so the
+    /// vocabulary tracks the window rather than the whole stream.
+    fn sweep_vocabulary(&mut self) {
+        let mut forgotten = Vec::new();
+        for (term, frequency) in self.document_frequency.iter_mut().enumerate() {
+            if *frequency == 0 || *frequency > FORGETTABLE_DOCUMENT_FREQUENCY {
+                continue;
+            }
+            let list = &mut self.postings[term];
+            let slots = &self.slots;
+            let in_use = list.iter().any(|(slot, generation, _)| {
+                let state = slots[slot as usize];
+                state.story != FREE && state.generation == generation
+            });
+            if in_use {
+                continue;
+            }
+            *frequency = 0;
+            self.postings_len -= list.len();
+            *list = PostingList::default();
+            forgotten.push(term as u32);
+        }
+        self.analyzer.forget_terms(&forgotten);
+        self.next_vocabulary_sweep = VOCABULARY_SWEEP_MIN.max(2 * self.analyzer.vocabulary_len());
+    }
+
+    #[inline(never)]
+    fn place(&mut self, index: usize, article: &ArticleInput) -> Assignment {
+        let time = self.advance_clock(article.published);
+        self.evict();
+        self.vector.clear();
+        self.vector.extend_from_slice(self.batch.vector(index));
+        let outlet = article.outlet.map(|name| intern_outlet(&mut self.outlets, name));
+        self.score_members();
+        self.add_pending(index);
+        let copy = self.find_copy(index, outlet);
+        self.score_stories(article.published);
+
+        let best = self.candidates.first().copied();
+        let (slot, copy_of) = match (copy, best) {
+            (Some(origin), _) => {
+                let member = &self.members[origin as usize];
+                (self.slots[origin as usize].story, Some(member.copy_of.unwrap_or(member.key)))
+            }
+            (None, Some(best)) if best.adjusted >= self.config.join_threshold => (best.slot, None),
+            _ => (self.new_story(article.key, time), None),
+        };
+        let member = self.insert_member(index, slot, article.key, copy_of, outlet, time);
+        self.batch.placed[index] = (member, self.slots[member as usize].generation);
+
+        let joined_id = self.stories[slot as usize].id;
+        let merged = self.merge_among_candidates(slot);
+        let story = self.merged_into.get(&joined_id).copied().unwrap_or(joined_id);
+        // A new story may have gone over the cap; the article's own story,
+        // updated last, is the one never evicted here.
+        self.evict();
+        Assignment { story, copy_of, merged }
+    }
+
+    /// Analyses the chunk, counts its document frequencies, weighs its
+    /// vectors and finds each article's closest articles among the window
+    /// and the chunk.
+    #[inline(never)]
+    fn prepare(&mut self, chunk: &[ArticleInput]) {
+        let batch = &mut self.batch;
+        batch.clear();
+        for article in chunk {
+            self.analyzer.analyze(
+                article.title,
+                article.text,
+                article.language,
+                self.config.title_weight,
+                self.config.copy_sketch_size,
+                &mut self.analysis,
+            );
+            for &(term, _, _) in &self.analysis.terms {
+                let term_index = term as usize;
+                if term_index >= self.document_frequency.len() {
+                    self.document_frequency.resize(term_index + 1, 0);
+                    self.postings.resize_with(term_index + 1, PostingList::default);
+                }
+                self.document_frequency[term_index] += 1;
+            }
+            batch.raw_terms.extend_from_slice(&self.analysis.terms);
+            batch.raw_offsets.push(batch.raw_terms.len() as u32);
+            batch.sketches.extend_from_slice(&self.analysis.sketch);
+            batch.sketch_offsets.push(batch.sketches.len() as u32);
+        }
+        self.documents += chunk.len() as u64;
+        let documents = self.documents as f32;
+        let mut start = 0;
+        for index in 0..chunk.len() {
+            let end = batch.raw_offsets[index + 1] as usize;
+            let first = batch.terms.len();
+            for &(term, count, kind) in &batch.raw_terms[start..end] {
+                // Learned online; a term in every article weighs nothing.
+                let idf = ((documents + 1.0) / self.document_frequency[term as usize] as f32).ln();
+                let kind_weight = match kind {
+                    TermKind::Word => 1.0,
+                    TermKind::Entity => self.config.entity_weight,
+                    TermKind::Number => self.config.number_weight,
+                };
+                let weight = (1.0 + count).ln() * idf * kind_weight;
+                if weight > 0.0 {
+                    batch.terms.push((term, weight));
+                }
+            }
+            let vector = &mut batch.terms[first..];
+            let length = norm(vector);
+            if length > 0.0 {
+                for entry in vector.iter_mut() {
+                    entry.1 /= length;
+                }
+            }
+            batch.term_offsets.push(batch.terms.len() as u32);
+            start = end;
+        }
+        batch.placed.resize(chunk.len(), (FREE, 0));
+        batch.holder_heads.resize(chunk.len(), NO_HOLDER);
+        if chunk.len() > 1 {
+            self.find_batch_neighbours();
+        }
+    }
+
+    /// Each chunk article's closest articles, best first: in the window
+    /// through the inverted index, in the chunk through a chunk index.
+    #[inline(never)]
+    fn find_batch_neighbours(&mut self) {
+        let n = self.batch.len();
+        let keep = BATCH_NEIGHBOURS;
+        let cap = self.config.max_postings_per_term;
+        // The chunk's own inverted index, laid out by term.
+        let mut starts = vec![0u32; self.document_frequency.len() + 1];
+        for &(term, _) in &self.batch.terms {
+            starts[term as usize + 1] += 1;
+        }
+        for term in 1..starts.len() {
+            starts[term] += starts[term - 1];
+        }
+        let mut postings = vec![(0u32, 0f32); self.batch.terms.len()];
+        let mut cursor = starts.clone();
+        for index in 0..n {
+            for &(term, weight) in self.batch.vector(index) {
+                postings[cursor[term as usize] as usize] = (index as u32, weight);
+                cursor[term as usize] += 1;
+            }
+        }
+        // Terms common in the chunk get small dense ids, and each article
+        // its list of them, so their share of a cosine is a few lookups.
+        let mut common_ids = cursor;
+        common_ids.fill(u32::MAX);
+        let mut common_terms = 0u32;
+        let mut common_entries: Vec<(u32, f32)> = Vec::new();
+        let mut common_offsets: Vec<u32> = Vec::with_capacity(n + 1);
+        common_offsets.push(0);
+        for index in 0..n {
+            for &(term, weight) in self.batch.vector(index) {
+                let term = term as usize;
+                if (starts[term + 1] - starts[term]) as usize > cap {
+                    if common_ids[term] == u32::MAX {
+                        common_ids[term] = common_terms;
+                        common_terms += 1;
+                    }
+                    common_entries.push((common_ids[term], weight));
+                }
+            }
+            common_offsets.push(common_entries.len() as u32);
+        }
+        let mut dense = vec![0f32; common_terms as usize];
+        let mut partial = vec![0f32; n];
+        let mut touched: Vec<(f32, u32)> = Vec::new();
+        let mut touched_indices: Vec<u32> = Vec::new();
+        let mut found: Vec<Vec<(f32, u32)>> = vec![Vec::new(); n];
+        let exact = EXACT_CANDIDATES_PER_NEIGHBOUR * keep;
+        for index in 0..n {
+            // Each pair is scored once, from its earlier article: terms rare
+            // in the chunk find the candidates and score them exactly over
+            // those terms; the best then add the common terms' share.
+            for &(term, weight) in self.batch.vector(index) {
+                let list = &postings[starts[term as usize] as usize..starts[term as usize + 1] as usize];
+                if list.len() > cap {
+                    continue;
+                }
+                let later = list.partition_point(|&(other, _)| other as usize <= index);
+                for &(other, other_weight) in &list[later..] {
+                    let score = &mut partial[other as usize];
+                    if *score == 0.0 {
+                        touched_indices.push(other);
+                    }
+                    *score += weight * other_weight;
+                }
+            }
+            touched.clear();
+            touched.extend(touched_indices.drain(..).map(|other| (std::mem::take(&mut partial[other as usize]), other)));
+            if touched.len() > exact {
+                touched.select_nth_unstable_by(exact, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                touched.truncate(exact);
+            }
+            let mine = &common_entries[common_offsets[index] as usize..common_offsets[index + 1] as usize];
+            for &(id, weight) in mine {
+                dense[id as usize] = weight;
+            }
+            for &(rare, other) in &touched {
+                let other = other as usize;
+                let theirs = &common_entries[common_offsets[other] as usize..common_offsets[other + 1] as usize];
+                let cosine = rare + theirs.iter().map(|&(id, weight)| dense[id as usize] * weight).sum::<f32>();
+                push_top_by(&mut found[index], (cosine, other as u32), keep);
+                push_top_by(&mut found[other], (cosine, index as u32), keep);
+            }
+            for &(id, _) in mine {
+                dense[id as usize] = 0.0;
+            }
+        }
+        for list in &found {
+            self.batch.neighbours.extend_from_slice(list);
+            self.batch.neighbour_offsets.push(self.batch.neighbours.len() as u32);
+        }
+    }
+
+    /// Where a chunk article not placed yet will likely go, seen from the
+    /// placing of chunk article `current`: with its closest placed article
+    /// (or `current` itself) if that is close enough.
+    #[inline(never)]
+    fn predicted(&self, pending: usize, current: usize) -> Prediction {
+        for &(cosine, other) in self.batch.neighbours_of(pending) {
+            if cosine < self.config.min_similarity {
+                break;
+            }
+            let other = other as usize;
+            if other == current {
+                return Prediction::WithCurrent;
+            }
+            if other < current {
+                let (slot, generation) = self.batch.placed[other];
+                let state = self.slots[slot as usize];
+                if state.story != FREE && state.generation == generation {
+                    return Prediction::Story(state.story);
+                }
+            }
+        }
+        Prediction::Alone
+    }
+
+    /// Adds the chunk articles still to be placed to `closest`, labelled
+    /// with the story they will likely join.
+    #[inline(never)]
+    fn add_pending(&mut self, index: usize) {
+        if self.batch.len() <= 1 {
+            return;
+        }
+        let keep = LABELLED_NEIGHBOURS_PER_DENSITY_NEIGHBOUR * self.config.density_neighbours;
+        let (from, to) = self.batch.neighbour_range(index);
+        for at in from..to {
+            let (cosine, other) = self.batch.neighbours[at];
+            if (other as usize) <= index {
+                continue;
+            }
+            let label = match self.predicted(other as usize, index) {
+                Prediction::WithCurrent => continue,
+                Prediction::Story(story) => story,
+                Prediction::Alone => FREE,
+            };
+            let at = self.closest.partition_point(|&(s, _)| s >= cosine);
+            if at < keep {
+                self.closest.insert(at, (cosine, label));
+                self.closest.truncate(keep);
+            }
+        }
+    }
+
+    fn advance_clock(&mut self, published: Option<i64>) -> i64 {
+        let Some(published) = published else { return self.now };
+        if self.now == UNDATED {
+            // Articles before the first date are taken as published with it.
+            for story in self.stories.iter_mut().filter(|s| s.alive && s.last_seen == UNDATED) {
+                story.last_seen = published;
+            }
+            for update in self.updates.iter_mut() {
+                update.0 = published;
+            }
+            for expiry in self.expiries.iter_mut() {
+                expiry.0 = published;
+            }
+            self.now = published;
+        }
+        self.now = self.now.max(published);
+        published
+    }
+
+    #[inline(never)]
+    fn evict(&mut self) {
+        let cutoff = if self.now == UNDATED { UNDATED } else { self.now.saturating_sub(self.config.window_secs) };
+        while let Some(&(seen, slot, created)) = self.updates.front() {
+            let over_cap = self.active > self.config.max_active_stories;
+            if seen >= cutoff && !over_cap {
+                break;
+            }
+            self.updates.pop_front();
+            let story = &self.stories[slot as usize];
+            if story.alive && story.created == created && story.last_seen == seen {
+                self.retire_story(slot);
+            }
+        }
+        // A story that keeps going keeps only its recent articles.
+        while let Some(&(time, slot, generation)) = self.expiries.front() {
+            if time >= cutoff {
+                break;
+            }
+            self.expiries.pop_front();
+            let state = self.slots[slot as usize];
+            if state.story != FREE && state.generation == generation {
+                self.retire_member(slot);
+            }
+        }
+        // Each update leaves an entry; keep the queue proportional to the
+        // active stories when nothing ages out (undated input).
+        if self.updates.len() > 4 * self.active.max(1024) {
+            let stories = &self.stories;
+            self.updates.retain(|&(seen, slot, created)| {
+                let story = &stories[slot as usize];
+                story.alive && story.created == created && story.last_seen == seen
+            });
+        }
+        if self.expiries.len() > 2 * (self.members.len() - self.free_members.len()).max(1024) {
+            let slots = &self.slots;
+            self.expiries.retain(|&(_, slot, generation)| {
+                let state = slots[slot as usize];
+                state.story != FREE && state.generation == generation
+            });
+        }
+        // Retired articles leave stale postings behind; sweep them once they
+        // outnumber the live ones, so the index stays proportional to the
+        // window.
+        if self.postings_len > 2 * self.live_terms + 4096 {
+            let slots = &self.slots;
+            let mut total = 0;
+            for list in &mut self.postings {
+                list.retain(|slot, generation| {
+                    let slot = slots[slot as usize];
+                    slot.story != FREE && slot.generation == generation
+                });
+                total += list.len();
+            }
+            self.postings_len = total;
+        }
+    }
+
+    /// Takes an article older than the window out of its story, which
+    /// lives on with its recent articles.
+    fn retire_member(&mut self, member_slot: u32) {
+        let story_slot = self.slots[member_slot as usize].story;
+        let member = &self.members[member_slot as usize];
+        let (position, density) = (member.position as usize, member.density);
+        let story = &mut self.stories[story_slot as usize];
+        story.members.swap_remove(position);
+        story.density_sum -= density;
+        if let Some(&moved) = story.members.get(position) {
+            self.members[moved as usize].position = position as u32;
+        }
+        let emptied = story.members.is_empty();
+        self.free_member(member_slot);
+        if emptied {
+            self.retire_story(story_slot);
+        }
+    }
+
+    fn free_member(&mut self, member_slot: u32) {
+        let member = &mut self.members[member_slot as usize];
+        let slot = &mut self.slots[member_slot as usize];
+        slot.story = FREE;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.live_terms -= member.terms as usize;
+        self.story_of_article.remove(&member.key);
+        self.free_members.push(member_slot);
+    }
+
+    #[inline(never)]
+    fn retire_story(&mut self, slot: u32) {
+        let story = &mut self.stories[slot as usize];
+        story.alive = false;
+        let members = std::mem::take(&mut story.members);
+        for &member_slot in &members {
+            self.free_member(member_slot);
+        }
+        let story = &mut self.stories[slot as usize];
+        story.members = members;
+        story.members.clear();
+        for absorbed in story.absorbed.drain(..) {
+            self.merged_into.remove(&absorbed);
+        }
+        story.centroid.clear();
+        self.free_stories.push(slot);
+        self.active -= 1;
+    }
+
+    /// Cosine of the article to every active article sharing a term with
+    /// it, through the inverted index, into `touched_members`; the best of
+    /// them, labelled with their story, into `closest`.
+    #[inline(never)]
+    fn score_members(&mut self) {
+        if self.member_scores.len() < self.members.len() {
+            self.member_scores.resize(self.members.len(), 0.0);
+        }
+        // Rare terms find the candidates; terms common enough to fill their
+        // posting list only add to candidates already found, so an article
+        // does not touch every article that says "government".
+        let cap = self.config.max_postings_per_term;
+        for &(term, weight) in &self.vector {
+            let list = &self.postings[term as usize];
+            if list.len() >= cap {
+                continue;
+            }
+            for (slot, generation, other) in list.iter() {
+                let state = self.slots[slot as usize];
+                if state.story == FREE || state.generation != generation {
+                    continue;
+                }
+                let score = &mut self.member_scores[slot as usize];
+                if *score == 0.0 {
+                    self.touched_slots.push(slot);
+                    self.touched_filter[slot as usize % TOUCHED_FILTER_BITS / 64] |= 1 << (slot % 64);
+                }
+                *score += weight * other;
+            }
+        }
+        // Common terms are scanned through a bit filter of the candidates
+        // found, which spares a random read of every posting.
+        if !self.touched_slots.is_empty() {
+            for &(term, weight) in &self.vector {
+                let list = &self.postings[term as usize];
+                if list.len() < cap {
+                    continue;
+                }
+                for (at, &slot) in list.slots().iter().enumerate() {
+                    if self.touched_filter[slot as usize % TOUCHED_FILTER_BITS / 64] & (1 << (slot % 64)) == 0 {
+                        continue;
+                    }
+                    let (generation, other) = list.entry(at);
+                    let score = &mut self.member_scores[slot as usize];
+                    if *score != 0.0 && self.slots[slot as usize].generation == generation {
+                        *score += weight * other;
+                    }
+                }
+            }
+        }
+        self.touched_members.clear();
+        self.closest.clear();
+        let keep = LABELLED_NEIGHBOURS_PER_DENSITY_NEIGHBOUR * self.config.density_neighbours;
+        for slot in self.touched_slots.drain(..) {
+            self.touched_filter[slot as usize % TOUCHED_FILTER_BITS / 64] = 0;
+            let score = std::mem::take(&mut self.member_scores[slot as usize]);
+            self.touched_members.push((slot, score));
+            let at = self.closest.partition_point(|&(s, _)| s >= score);
+            if at < keep {
+                self.closest.insert(at, (score, self.slots[slot as usize].story));
+                self.closest.truncate(keep);
+            }
+        }
+    }
+
+    /// The closest near-duplicate from another outlet, if any.
+    #[inline(never)]
+    fn find_copy(&self, index: usize, outlet: Option<u32>) -> Option<u32> {
+        let sketch = self.batch.sketch(index);
+        let mut best: Option<(u32, f32)> = None;
+        for &(slot, score) in &self.touched_members {
+            if score < COPY_MIN_COSINE {
+                continue;
+            }
+            let member = &self.members[slot as usize];
+            if outlet.is_some() && member.outlet == outlet {
+                continue;
+            }
+            let similarity = sketch_similarity(sketch, &member.sketch, self.config.copy_sketch_size);
+            if similarity >= self.config.copy_similarity && best.is_none_or(|(_, b)| similarity > b) {
+                best = Some((slot, similarity));
+            }
+        }
+        best.map(|(slot, _)| slot)
+    }
+
+    /// The article's density outside `story`: the mean of its best
+    /// `density_neighbours` cosines to articles of other stories.
+    #[inline(never)]
+    fn density_outside(&self, story: Option<u32>) -> f32 {
+        let k = self.config.density_neighbours;
+        if self.closest.iter().take(k).all(|&(_, s)| Some(s) != story) {
+            return self.closest.iter().take(k).map(|&(c, _)| c).sum::<f32>() / k as f32;
+        }
+        let sum: f32 = self.closest.iter().filter(|&&(_, s)| Some(s) != story).take(k).map(|&(c, _)| c).sum();
+        sum / k as f32
+    }
+
+    /// Scores every story holding a touched article into `candidates`,
+    /// best first.
+    ///
+    /// Similarity blends the mean cosine to the story's members with the
+    /// best one. From it goes the crowding of both neighbourhoods (the
+    /// article's and the story members' mean cosine to their closest
+    /// articles in other stories): in a crowded topic, an article must be
+    /// much closer to a story than to its neighbours to be the same event.
+    /// A dated article's similarity fades with its distance in time from
+    /// the story's last update (see [`ClusterConfig::time_decay_half_life_secs`]).
+    #[inline(never)]
+    fn score_stories(&mut self, published: Option<i64>) {
+        if self.story_scores.len() < self.stories.len() {
+            self.story_scores.resize(self.stories.len(), (0.0, 0.0));
+        }
+        for &(slot, score) in &self.touched_members {
+            let story = self.slots[slot as usize].story;
+            let entry = &mut self.story_scores[story as usize];
+            if entry.0 == 0.0 {
+                self.touched_stories.push(story);
+            }
+            entry.0 += score;
+            entry.1 = entry.1.max(score);
+        }
+        self.candidates.clear();
+        let linkage = self.config.member_linkage;
+        let alpha = self.config.density_weight;
+        let touched = std::mem::take(&mut self.touched_stories);
+        for &slot in &touched {
+            let (sum, closest) = std::mem::take(&mut self.story_scores[slot as usize]);
+            let story = &self.stories[slot as usize];
+            let average = sum / story.members.len().max(1) as f32;
+            let mut similarity = (1.0 - linkage) * average + linkage * closest;
+            if let Some(time) = published {
+                similarity *= self.time_decay(time, story.last_seen);
+            }
+            if similarity < self.config.min_similarity {
+                continue;
+            }
+            let crowding = 0.5 * (self.density_outside(Some(slot)) + story.mean_density());
+            self.candidates.push(Candidate { slot, adjusted: similarity - alpha * crowding });
+        }
+        self.touched_stories = touched;
+        self.touched_stories.clear();
+        self.candidates.sort_unstable_by(|a, b| b.adjusted.total_cmp(&a.adjusted).then(a.slot.cmp(&b.slot)));
+    }
+
+    fn new_story(&mut self, key: u64, time: i64) -> u32 {
+        let created = self.created;
+        self.created += 1;
+        let slot = match self.free_stories.pop() {
+            Some(slot) => slot,
+            None => {
+                self.stories.push(Story {
+                    id: 0,
+                    alive: false,
+                    created: 0,
+                    centroid: Vec::new(),
+                    summed: 0,
+                    members: Vec::new(),
+                    density_sum: 0.0,
+                    absorbed: Vec::new(),
+                    last_seen: 0,
+                });
+                (self.stories.len() - 1) as u32
+            }
+        };
+        // Reuse the slot's buffers (left empty on retirement).
+        let story = &mut self.stories[slot as usize];
+        story.id = key;
+        story.alive = true;
+        story.created = created;
+        story.density_sum = 0.0;
+        story.summed = 0;
+        story.last_seen = time;
+        self.active += 1;
+        slot
+    }
+
+    /// Adds the analysed article to story `story_slot`: its postings, its
+    /// neighbours (and theirs), the story's centroid and density.
+    #[inline(never)]
+    fn insert_member(
+        &mut self,
+        index: usize,
+        story_slot: u32,
+        key: u64,
+        copy_of: Option<u64>,
+        outlet: Option<u32>,
+        time: i64,
+    ) -> u32 {
+        let slot = match self.free_members.pop() {
+            Some(slot) => slot,
+            None => {
+                self.slots.push(Slot { generation: 0, story: FREE, neighbour_floor: 0.0 });
+                self.members.push(Member {
+                    key: 0,
+                    neighbours: Vec::new(),
+                    density: 0.0,
+                    position: 0,
+                    terms: 0,
+                    sketch: Vec::new(),
+                    copy_of: None,
+                    outlet: None,
+                });
+                (self.members.len() - 1) as u32
+            }
+        };
+
+        // Cosines across stories are neighbours on both sides; within the
+        // story they are not, so a big coherent story does not look crowded.
+        let links_kept = self.links_kept();
+        let own_generation = self.slots[slot as usize].generation;
+        let mut links = std::mem::take(&mut self.members[slot as usize].neighbours);
+        links.clear();
+        // Chunk-mates placed earlier may already count this article, as
+        // pending: they now learn where it went.
+        self.pending_fix.clear();
+        let mut holder = self.batch.holder_heads.get(index).copied().unwrap_or(NO_HOLDER);
+        while holder != NO_HOLDER {
+            let (holder_index, next) = self.batch.holders[holder as usize];
+            holder = next;
+            let (holder_slot, holder_generation) = self.batch.placed[holder_index as usize];
+            let state = self.slots[holder_slot as usize];
+            if state.story == FREE || state.generation != holder_generation {
+                continue;
+            }
+            let pending = PENDING_BIT | index as u32;
+            let list = &mut self.members[holder_slot as usize].neighbours;
+            if let Some(link) = list.iter_mut().find(|l| l.slot == pending) {
+                link.slot = slot;
+                link.generation = own_generation;
+                self.pending_fix.push(holder_slot);
+            }
+        }
+        let touched = std::mem::take(&mut self.touched_members);
+        for &(other, score) in &touched {
+            let state = self.slots[other as usize];
+            if state.story == story_slot {
+                continue;
+            }
+            push_link(&mut links, Link { cosine: score, slot: other, generation: state.generation }, links_kept);
+            if score <= state.neighbour_floor || self.pending_fix.contains(&other) {
+                continue;
+            }
+            let member = &mut self.members[other as usize];
+            push_link(&mut member.neighbours, Link { cosine: score, slot, generation: own_generation }, links_kept);
+            if member.neighbours.len() == links_kept {
+                self.slots[other as usize].neighbour_floor = member.neighbours[links_kept - 1].cosine;
+            }
+            self.refresh_density(other);
+        }
+        self.touched_members = touched;
+        // Chunk-mates still to come that will likely go elsewhere crowd it
+        // already.
+        let (from, to) = self.batch.neighbour_range(index);
+        for at in from..to {
+            let (cosine, other) = self.batch.neighbours[at];
+            if (other as usize) <= index {
+                continue;
+            }
+            match self.predicted(other as usize, index) {
+                Prediction::WithCurrent => continue,
+                Prediction::Story(t) if t == story_slot => continue,
+                _ => {}
+            }
+            if push_link(&mut links, Link { cosine, slot: PENDING_BIT | other, generation: 0 }, links_kept) {
+                let head = &mut self.batch.holder_heads[other as usize];
+                self.batch.holders.push((index as u32, *head));
+                *head = (self.batch.holders.len() - 1) as u32;
+            }
+        }
+        let state = &mut self.slots[slot as usize];
+        state.story = story_slot;
+        state.neighbour_floor = if links.len() == links_kept { links[links_kept - 1].cosine } else { 0.0 };
+        let generation = state.generation;
+        let member = &mut self.members[slot as usize];
+        member.key = key;
+        member.neighbours = links;
+        member.density = 0.0;
+        member.terms = self.vector.len() as u32;
+        member.sketch.clear();
+        member.sketch.extend_from_slice(self.batch.sketch(index));
+        member.copy_of = copy_of;
+        member.outlet = outlet;
+
+        let cap = self.config.max_postings_per_term;
+        for &(term, weight) in &self.vector {
+            let list = &mut self.postings[term as usize];
+            list.push(slot, generation, weight);
+            self.postings_len += 1;
+            if list.len() > cap + cap / POSTINGS_SLACK_DIVISOR {
+                let excess = list.len() - cap;
+                list.drop_oldest(excess);
+                self.postings_len -= excess;
+            }
+        }
+        self.live_terms += self.vector.len();
+
+        let story = &mut self.stories[story_slot as usize];
+        add_into(&mut story.centroid, &self.vector, &mut self.scratch);
+        if story.centroid.len() > 2 * self.config.max_centroid_terms {
+            keep_heaviest(&mut story.centroid, self.config.max_centroid_terms);
+        }
+        self.members[slot as usize].position = story.members.len() as u32;
+        story.members.push(slot);
+        story.summed += 1;
+        story.last_seen = story.last_seen.max(time);
+        self.expiries.push_back((time, slot, generation));
+        self.story_of_article.insert(key, story.id);
+        self.updates.push_back((story.last_seen, story_slot, story.created));
+        for other in std::mem::take(&mut self.pending_fix) {
+            self.refresh_density(other);
+        }
+        self.refresh_density(slot);
+        slot
+    }
+
+    /// Rewrites links to chunk articles as links to the members they became.
+    #[inline(never)]
+    fn resolve_pending_links(&mut self) {
+        for index in 0..self.batch.len() {
+            let (slot, generation) = self.batch.placed[index];
+            if slot == FREE || self.slots[slot as usize].generation != generation {
+                continue;
+            }
+            let mut links = std::mem::take(&mut self.members[slot as usize].neighbours);
+            for link in &mut links {
+                if link.slot & PENDING_BIT != 0 {
+                    let (target, target_generation) = self.batch.placed[(link.slot & !PENDING_BIT) as usize];
+                    link.slot = target;
+                    link.generation = target_generation;
+                }
+            }
+            self.members[slot as usize].neighbours = links;
+            self.refresh_density(slot);
+        }
+    }
+
+    /// The story a link's article is in now, if still active (or placed).
+    #[inline(never)]
+    fn link_story(&self, link: &Link) -> Option<u32> {
+        let (slot, generation) = if link.slot & PENDING_BIT != 0 {
+            match self.batch.placed.get((link.slot & !PENDING_BIT) as usize) {
+                Some(&(slot, generation)) if slot != FREE => (slot, generation),
+                _ => return None,
+            }
+        } else {
+            (link.slot, link.generation)
+        };
+        let state = self.slots[slot as usize];
+        (state.generation == generation && state.story != FREE).then_some(state.story)
+    }
+
+    fn links_kept(&self) -> usize {
+        LABELLED_NEIGHBOURS_PER_DENSITY_NEIGHBOUR * self.config.density_neighbours
+    }
+
+    /// Recomputes a member's density (mean of its `density_neighbours`
+    /// closest cosines to articles outside its story now) and its story's
+    /// sum.
+    #[inline(never)]
+    fn refresh_density(&mut self, slot: u32) {
+        let k = self.config.density_neighbours;
+        let story = self.slots[slot as usize].story;
+        let mut sum = 0.0;
+        let mut counted = 0;
+        for link in &self.members[slot as usize].neighbours {
+            if counted == k {
+                break;
+            }
+            if self.link_story(link) == Some(story) {
+                continue;
+            }
+            sum += link.cosine;
+            counted += 1;
+        }
+        let density = sum / k as f32;
+        let member = &mut self.members[slot as usize];
+        let change = density - member.density;
+        member.density = density;
+        self.stories[story as usize].density_sum += change;
+    }
+
+    /// Merges pairs among the article's story and its next closest
+    /// candidates while their own similarity clears the thresholds, best
+    /// pair first: the stream keeps revisiting a neighbourhood, so stories
+    /// that started apart meet again once more of it is known.
+    #[inline(never)]
+    fn merge_among_candidates(&mut self, joined: u32) -> Vec<(u64, u64)> {
+        let mut slots: Vec<u32> = vec![joined];
+        slots
+            .extend(self.candidates.iter().map(|c| c.slot).filter(|&s| s != joined).take(self.config.merge_candidates));
+        let mut merged = Vec::new();
+        loop {
+            let mut best: Option<(f32, u32, u32)> = None;
+            for (i, &a) in slots.iter().enumerate() {
+                for &b in &slots[i + 1..] {
+                    if a == b {
+                        continue;
+                    }
+                    let Some(adjusted) = self.story_similarity(a, b) else { continue };
+                    if adjusted >= self.config.merge_threshold && best.is_none_or(|(s, _, _)| adjusted > s) {
+                        best = Some((adjusted, a, b));
+                    }
+                }
+            }
+            let Some((_, a, b)) = best else { break };
+            let (kept, gone) =
+                if self.stories[a as usize].created <= self.stories[b as usize].created { (a, b) } else { (b, a) };
+            merged.push((self.stories[gone as usize].id, self.stories[kept as usize].id));
+            self.merge(kept, gone);
+            for slot in &mut slots {
+                if *slot == gone {
+                    *slot = kept;
+                }
+            }
+        }
+        merged
+    }
+
+    /// How much of a similarity is left across `time` and `other` (unix
+    /// seconds): all of it within `time_decay_grace_secs`, then half per
+    /// `time_decay_half_life_secs`.
+    fn time_decay(&self, time: i64, other: i64) -> f32 {
+        if other == UNDATED {
+            return 1.0;
+        }
+        let beyond = time.abs_diff(other).saturating_sub(self.config.time_decay_grace_secs.unsigned_abs());
+        if beyond == 0 {
+            return 1.0;
+        }
+        (-(beyond as f32) / self.config.time_decay_half_life_secs as f32 * std::f32::consts::LN_2).exp()
+    }
+
+    /// Mean cosine between the two stories' members less their crowding, or
+    /// `None` below `min_similarity`.
+    #[inline(never)]
+    fn story_similarity(&self, a_slot: u32, b_slot: u32) -> Option<f32> {
+        let (a, b) = (&self.stories[a_slot as usize], &self.stories[b_slot as usize]);
+        let mut average = dot(&a.centroid, &b.centroid) / (a.summed as f32 * b.summed as f32).max(1.0);
+        if a.last_seen != UNDATED {
+            average *= self.time_decay(a.last_seen, b.last_seen);
+        }
+        if average < self.config.min_similarity {
+            return None;
+        }
+        Some(average - self.config.density_weight * 0.5 * (a.mean_density() + b.mean_density()))
+    }
+
+    /// Moves story `gone` into story `kept`.
+    #[inline(never)]
+    fn merge(&mut self, kept: u32, gone: u32) {
+        let (kept_story, gone_story) = two_mut(&mut self.stories, kept as usize, gone as usize);
+        add_into(&mut kept_story.centroid, &gone_story.centroid, &mut self.scratch);
+        if kept_story.centroid.len() > 2 * self.config.max_centroid_terms {
+            keep_heaviest(&mut kept_story.centroid, self.config.max_centroid_terms);
+        }
+        for &slot in &gone_story.members {
+            let member = &self.members[slot as usize];
+            self.story_of_article.insert(member.key, kept_story.id);
+        }
+        for (offset, &slot) in gone_story.members.iter().enumerate() {
+            self.slots[slot as usize].story = kept;
+            self.members[slot as usize].position = (kept_story.members.len() + offset) as u32;
+        }
+        kept_story.members.append(&mut gone_story.members);
+        kept_story.summed += gone_story.summed;
+        kept_story.density_sum += gone_story.density_sum;
+        kept_story.last_seen = kept_story.last_seen.max(gone_story.last_seen);
+        let kept_id = kept_story.id;
+        for absorbed in gone_story.absorbed.drain(..).chain([gone_story.id]) {
+            self.merged_into.insert(absorbed, kept_id);
+            kept_story.absorbed.push(absorbed);
+        }
+        self.updates.push_back((kept_story.last_seen, kept, kept_story.created));
+        self.retire_story(gone);
+        // Neighbours across the two stories are now within one.
+        let members = std::mem::take(&mut self.stories[kept as usize].members);
+        for &member in &members {
+            self.refresh_density(member);
+        }
+        self.stories[kept as usize].members = members;
+    }
+}
+
+/// A neighbour of a member: the cosine and which article (slot and its
+/// generation then).
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    cosine: f32,
+    slot: u32,
+    generation: u32,
+}
+
+/// Inserts `link` into the best-first `links` capped at `keep`; says
+/// whether it went in.
+fn push_link(links: &mut Vec<Link>, link: Link, keep: usize) -> bool {
+    if links.len() >= keep && links[keep - 1].cosine >= link.cosine {
+        return false;
+    }
+    let at = links.partition_point(|l| l.cosine >= link.cosine);
+    links.insert(at, link);
+    links.truncate(keep);
+    true
+}
+
+fn push_top_by(list: &mut Vec<(f32, u32)>, entry: (f32, u32), k: usize) {
+    if list.len() >= k && list[k - 1].0 >= entry.0 {
+        return;
+    }
+    let at = list.partition_point(|&(s, _)| s >= entry.0);
+    if at < k {
+        list.insert(at, entry);
+        list.truncate(k);
+    }
+}
+
+const EXACT_CANDIDATES_PER_NEIGHBOUR: usize = 2;
+
+/// Size of the bit filter of touched slots: a few times the candidates an
+/// article touches, small enough to stay in the L1 cache.
+const TOUCHED_FILTER_BITS: usize = 8192;
+
+/// The vocabulary is swept when it has doubled since the last sweep, and
+/// not below this size: sweeps cost a pass over the vocabulary, so they
+/// stay rare, and memory stays within twice what the window needs.
+const VOCABULARY_SWEEP_MIN: usize = 1 << 16;
+
+/// Highest document frequency of a term forgotten once unused. Should it
+/// come back, it counts as new: its IDF is then off by at most `ln 4`, a
+/// small error next to the IDF of so rare a term (about 11 after 200,000
+/// articles), while terms any more common keep their counts.
+const FORGETTABLE_DOCUMENT_FREQUENCY: u32 = 3;
+
+/// A full posting list grows by `cap / POSTINGS_SLACK_DIVISOR` before its
+/// oldest postings go, so trimming is amortised while scans of common terms
+/// stay near `cap` long.
+const POSTINGS_SLACK_DIVISOR: usize = 4;
+
+const NO_HOLDER: u32 = u32::MAX;
+
+const PENDING_BIT: u32 = 1 << 31;
+
+/// Closest articles kept per chunk article.
+const BATCH_NEIGHBOURS: usize = 16;
+
+enum Prediction {
+    WithCurrent,
+    Story(u32),
+    Alone,
+}
+
+/// The chunk being placed, analysed ahead.
+#[derive(Default)]
+struct Batch {
+    raw_terms: Vec<(u32, f32, TermKind)>,
+    raw_offsets: Vec<u32>,
+    terms: Vec<(u32, f32)>,
+    term_offsets: Vec<u32>,
+    sketches: Vec<u64>,
+    sketch_offsets: Vec<u32>,
+    neighbours: Vec<(f32, u32)>,
+    neighbour_offsets: Vec<u32>,
+    placed: Vec<(u32, u32)>,
+    /// Per chunk article, the head of its list in `holders`.
+    holder_heads: Vec<u32>,
+    /// `(chunk index of a member linking to a pending article, next)`.
+    holders: Vec<(u32, u32)>,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.raw_terms.clear();
+        self.raw_offsets.clear();
+        self.raw_offsets.push(0);
+        self.terms.clear();
+        self.term_offsets.clear();
+        self.term_offsets.push(0);
+        self.sketches.clear();
+        self.sketch_offsets.clear();
+        self.sketch_offsets.push(0);
+        self.neighbours.clear();
+        self.neighbour_offsets.clear();
+        self.neighbour_offsets.push(0);
+        self.placed.clear();
+        self.holder_heads.clear();
+        self.holders.clear();
+    }
+    fn len(&self) -> usize {
+        self.placed.len()
+    }
+    fn vector(&self, index: usize) -> &[(u32, f32)] {
+        &self.terms[self.term_offsets[index] as usize..self.term_offsets[index + 1] as usize]
+    }
+    fn sketch(&self, index: usize) -> &[u64] {
+        &self.sketches[self.sketch_offsets[index] as usize..self.sketch_offsets[index + 1] as usize]
+    }
+    fn neighbour_range(&self, index: usize) -> (usize, usize) {
+        match (self.neighbour_offsets.get(index), self.neighbour_offsets.get(index + 1)) {
+            (Some(&a), Some(&b)) => (a as usize, b as usize),
+            _ => (0, 0),
+        }
+    }
+    fn neighbours_of(&self, index: usize) -> &[(f32, u32)] {
+        let (a, b) = self.neighbour_range(index);
+        &self.neighbours[a..b]
+    }
+}
+
+fn intern_outlet(outlets: &mut FxHashMap<Box<str>, u32>, name: &str) -> u32 {
+    if let Some(&id) = outlets.get(name) {
+        return id;
+    }
+    let id = outlets.len() as u32;
+    outlets.insert(name.into(), id);
+    id
+}
+
+fn two_mut<T>(items: &mut [T], a: usize, b: usize) -> (&mut T, &mut T) {
+    if a < b {
+        let (left, right) = items.split_at_mut(b);
+        (&mut left[a], &mut right[0])
+    } else {
+        let (left, right) = items.split_at_mut(a);
+        (&mut right[0], &mut left[b])
+    }
+}

@@ -1,0 +1,140 @@
+//! The clusterer at its boundary: small hand-labelled article sets in
+//! `testdata/`, each line an article with the story it belongs to
+//! (`expect`, any label) and, for wire copies, the key it copies.
+
+use parallax_cluster::eval::StoryLog;
+use parallax_cluster::{ArticleInput, Assignment, ClusterConfig, Clusterer};
+use std::collections::BTreeMap;
+
+#[derive(serde::Deserialize)]
+struct Line {
+    key: u64,
+    expect: String,
+    #[serde(default)]
+    copy_of: Option<u64>,
+    title: String,
+    text: String,
+    outlet: Option<String>,
+    language: Option<String>,
+    published: Option<i64>,
+}
+
+fn load(case: &str) -> Vec<Line> {
+    let path = format!("{}/testdata/{case}.jsonl", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{path}: {e}: {line}"))).collect()
+}
+
+fn run(lines: &[Line], config: ClusterConfig) -> (Clusterer, Vec<Assignment>) {
+    let mut clusterer = Clusterer::new(config).expect("valid config");
+    let assignments = lines
+        .iter()
+        .map(|line| {
+            clusterer.add(&ArticleInput {
+                key: line.key,
+                title: &line.title,
+                text: &line.text,
+                outlet: line.outlet.as_deref(),
+                language: line.language.as_deref(),
+                published: line.published,
+            })
+        })
+        .collect();
+    (clusterer, assignments)
+}
+
+/// Clusters `testdata/<case>.jsonl` with `config` and checks that articles
+/// share a final story exactly when they share an `expect` label, and that
+/// copies point at their originals.
+fn check(case: &str, config: ClusterConfig) {
+    let lines = load(case);
+    let (_, assignments) = run(&lines, config);
+    let mut log = StoryLog::new();
+    for (line, assignment) in lines.iter().zip(&assignments) {
+        log.record(line.key, assignment);
+    }
+    let predicted: BTreeMap<u64, u64> = log.final_stories().into_iter().collect();
+    let mut groups: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for line in &lines {
+        groups.entry(predicted[&line.key]).or_default().push(format!("{}:{}", line.key, line.expect));
+    }
+    let shown: Vec<String> = groups.values().map(|g| format!("[{}]", g.join(" "))).collect();
+    for a in &lines {
+        for b in &lines {
+            let together = predicted[&a.key] == predicted[&b.key];
+            assert_eq!(
+                together,
+                a.expect == b.expect,
+                "{case}: articles {} ({}) and {} ({}); stories: {}",
+                a.key,
+                a.expect,
+                b.key,
+                b.expect,
+                shown.join(" ")
+            );
+        }
+    }
+    for (line, assignment) in lines.iter().zip(&assignments) {
+        assert_eq!(assignment.copy_of, line.copy_of, "{case}: copy_of of article {}", line.key);
+    }
+}
+
+#[test]
+fn three_events_with_a_same_topic_trap_and_a_wire_copy() {
+    check("three_events", ClusterConfig::default());
+}
+
+#[test]
+fn the_same_place_days_later_is_a_new_story() {
+    check("window", ClusterConfig::default());
+}
+
+#[test]
+fn the_same_place_and_people_on_one_day_are_one_story() {
+    check("time_same_day", ClusterConfig::default());
+}
+
+#[test]
+fn the_same_place_and_people_five_days_apart_are_two_stories_even_in_a_long_window() {
+    check("time_apart", ClusterConfig::default());
+    check("time_apart", ClusterConfig { window_secs: 30 * 24 * 3600, ..ClusterConfig::default() });
+}
+
+#[test]
+fn languages_meet_only_on_shared_evidence() {
+    check("languages", ClusterConfig::default());
+}
+
+#[test]
+fn same_articles_in_same_order_give_same_stories() {
+    let lines = load("three_events");
+    let (_, first) = run(&lines, ClusterConfig::default());
+    let (_, second) = run(&lines, ClusterConfig::default());
+    assert_eq!(first, second);
+}
+
+#[test]
+fn story_ids_are_first_article_keys_and_old_stories_leave_the_window() {
+    let lines = load("window");
+    let (clusterer, assignments) = run(&lines, ClusterConfig::default());
+    assert_eq!(assignments[0].story, 1);
+    assert_eq!(assignments[1].story, 1);
+    assert_eq!(assignments[2].story, 3);
+    assert_eq!(clusterer.story_of(1), None, "five days later the first story has left");
+    assert_eq!(clusterer.story_of(3), Some(3));
+    assert_eq!(clusterer.active_stories(), 1);
+}
+
+#[test]
+fn the_active_story_cap_evicts_the_least_recently_updated() {
+    let lines = load("three_events");
+    let config = ClusterConfig { max_active_stories: 2, ..ClusterConfig::default() };
+    let (clusterer, _) = run(&lines, config);
+    assert_eq!(clusterer.active_stories(), 2);
+    // Every story but the last two updated has left, so the last two
+    // articles found nothing to join.
+    assert_eq!(clusterer.story_of(1), None);
+    assert_eq!(clusterer.story_of(7), None);
+    assert_eq!(clusterer.story_of(10), Some(10));
+    assert_eq!(clusterer.story_of(11), Some(11));
+}

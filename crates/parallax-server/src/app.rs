@@ -1,0 +1,221 @@
+//! The shared state every request reads, the routes, and the layer that
+//! adds security headers, logs and measures every response.
+
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use parallax_store::{OutletSummary, StoreCounts, StoryFilter, StoryHead};
+
+use crate::cache::ResponseCache;
+use crate::config::ServerConfig;
+use crate::error::AppError;
+use crate::metrics::Metrics;
+use crate::outlets::OutletDirectory;
+use crate::pool::ReadPool;
+use crate::present::{ArticleSort, home_score};
+use crate::search::SearchIndex;
+use crate::{api, pages};
+
+/// No script, no framing, no third-party anything: feed text is untrusted,
+/// so even a template bug cannot run code or load from elsewhere.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// What changes only when the scheduler finishes a round.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Bumped by every round, so caches keyed by it expire.
+    pub generation: u64,
+    pub outlets: OutletDirectory,
+    pub counts: StoreCounts,
+}
+
+/// How the scheduler is doing, for the status page.
+#[derive(Debug, Clone, Default)]
+pub struct SchedulerStatus {
+    pub enabled: bool,
+    pub last_round: Option<RoundStatus>,
+    pub next_round: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoundStatus {
+    pub started: DateTime<Utc>,
+    pub seconds: f64,
+    pub feeds_due: usize,
+    pub fetched: usize,
+    pub not_modified: usize,
+    pub failed: usize,
+    pub articles_new: usize,
+    pub articles_clustered: usize,
+    pub stories_indexed: usize,
+    pub error: Option<String>,
+}
+
+pub struct AppState {
+    pub(crate) pool: ReadPool,
+    pub(crate) search: Arc<SearchIndex>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) config: ServerConfig,
+    /// Sample data is shown: every page says so.
+    pub(crate) demo: bool,
+    snapshot: RwLock<Arc<Snapshot>>,
+    /// The ranked home page stories of one generation.
+    home: Mutex<Option<(u64, Arc<Vec<StoryHead>>)>>,
+    pub(crate) story_pages: ResponseCache<(i64, ArticleSort)>,
+    pub(crate) story_objects: ResponseCache<i64>,
+    pub(crate) home_page: ResponseCache<()>,
+    status: Mutex<SchedulerStatus>,
+}
+
+impl AppState {
+    pub fn new(
+        pool: ReadPool,
+        search: Arc<SearchIndex>,
+        metrics: Arc<Metrics>,
+        config: ServerConfig,
+        demo: bool,
+    ) -> AppState {
+        let max_age = std::time::Duration::from_secs(config.page_cache_secs);
+        AppState {
+            story_pages: ResponseCache::new(config.page_cache_entries, max_age),
+            story_objects: ResponseCache::new(config.page_cache_entries, max_age),
+            home_page: ResponseCache::new(config.page_cache_entries.min(1), max_age),
+            pool,
+            search,
+            metrics,
+            config,
+            demo,
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            home: Mutex::new(None),
+            status: Mutex::new(SchedulerStatus::default()),
+        }
+    }
+
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Installs what a round left behind. When it `changed` stories, a new
+    /// generation starts and what was cached expires.
+    pub fn publish(&self, outlets: &[OutletSummary], counts: StoreCounts, changed: bool) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.metrics.articles.store(counts.articles, Relaxed);
+        self.metrics.stories.store(counts.stories, Relaxed);
+        self.metrics.feeds.store(counts.feeds, Relaxed);
+        self.metrics.search_documents.store(self.search.documents(), Relaxed);
+        let mut slot = self.snapshot.write().unwrap_or_else(PoisonError::into_inner);
+        let generation = slot.generation + u64::from(changed);
+        *slot = Arc::new(Snapshot { generation, outlets: OutletDirectory::from_summaries(outlets), counts });
+    }
+
+    /// Loads the outlets and counts through the read pool (at start-up,
+    /// before the first round has run).
+    pub async fn load(&self) -> Result<(), AppError> {
+        let (outlets, counts) = self.pool.read(|store| Ok((store.outlets()?, store.counts()?))).await?;
+        self.publish(&outlets, counts, true);
+        Ok(())
+    }
+
+    pub fn scheduler_status(&self) -> SchedulerStatus {
+        self.status.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    pub fn set_scheduler_status(&self, update: impl FnOnce(&mut SchedulerStatus)) {
+        update(&mut self.status.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// The home page's stories: the most recently updated candidates,
+    /// ranked by breadth and recency; computed once per generation.
+    pub(crate) async fn home_stories(&self) -> Result<Arc<Vec<StoryHead>>, AppError> {
+        let generation = self.snapshot().generation;
+        if let Some((cached, heads)) = &*self.home.lock().unwrap_or_else(PoisonError::into_inner)
+            && *cached == generation
+        {
+            return Ok(heads.clone());
+        }
+        let candidates = self.config.home_candidates;
+        let mut heads =
+            self.pool.read(move |store| store.story_heads(&StoryFilter::default(), None, candidates)).await?;
+        let now = Utc::now();
+        let half_life = self.config.home_half_life_hours;
+        let mut scored: Vec<(f64, StoryHead)> =
+            heads.drain(..).map(|head| (home_score(&head, now, half_life), head)).collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.id.cmp(&a.1.id)));
+        let ranked: Arc<Vec<StoryHead>> =
+            Arc::new(scored.into_iter().take(self.config.home_stories).map(|(_, head)| head).collect());
+        *self.home.lock().unwrap_or_else(PoisonError::into_inner) = Some((generation, ranked.clone()));
+        Ok(ranked)
+    }
+}
+
+/// Every route of the site and the API.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/stories/{id}", get(pages::story))
+        .route("/blindspots", get(pages::blindspots))
+        .route("/outlets/{domain}", get(pages::outlet))
+        .route("/search", get(pages::search))
+        .route("/status", get(pages::status))
+        .route("/static/style.css", get(pages::stylesheet))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/stories", get(api::stories))
+        .route("/api/v1/stories/{id}", get(api::story))
+        .route("/api/v1/outlets/{domain}", get(api::outlet))
+        .route("/api/v1/search", get(api::search))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let content_type = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
+    ([(header::CONTENT_TYPE, content_type)], state.metrics.render()).into_response()
+}
+
+async fn fallback(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let error = AppError::NotFound(format!("no page at {path}"));
+    if path.starts_with("/api/") {
+        crate::error::ApiError(error).into_response()
+    } else {
+        pages::error_response(&state, error)
+    }
+}
+
+/// Security headers on every response; logs and latency per route.
+async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let fixed: [(HeaderName, &'static str); 4] = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if path.starts_with("/api/") {
+        // The API is open data: any site may read it (no credentials exist).
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    }
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.observe_request(&route, status, elapsed);
+    tracing::debug!(%method, path, status, micros = elapsed.as_micros() as u64, "request");
+    response
+}

@@ -1,0 +1,578 @@
+//! The HTML pages: server-rendered with compile-time templates, readable
+//! without JavaScript, every value auto-escaped.
+//!
+//! Nothing from a feed is ever marked safe: titles and snippets are plain
+//! text, and pages do not show feed HTML at all.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::body::Bytes;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
+use parallax_core::{Bullet, LeanBucket, Rating, StoryView};
+use parallax_store::{FeedRecord, FeedStatus, StoreCounts, StoryFilter, StoryRecord};
+
+use crate::api::{outlet_data, query_params, search_stories};
+use crate::app::{AppState, SchedulerStatus};
+use crate::error::AppError;
+use crate::outlets::OutletDirectory;
+use crate::params;
+use crate::present::{
+    ArticleItem, ArticleSort, BarChart, BiasBar, OutletBadge, StoryCard, Timeline, When, article_items,
+    factuality_chart, human_label, ownership_chart, plural, provisional_view, side_style,
+};
+
+const STYLESHEET: &str = include_str!("../static/style.css");
+
+/// What every page's frame needs.
+pub struct Layout {
+    pub title: String,
+    pub demo: bool,
+    /// Which navigation entry is the current page.
+    pub nav: &'static str,
+    /// The search box's text.
+    pub query: String,
+}
+
+impl Layout {
+    fn new(state: &AppState, title: impl Into<String>, nav: &'static str) -> Layout {
+        Layout { title: title.into(), demo: state.demo, nav, query: String::new() }
+    }
+}
+
+fn respond(state: &AppState, page: Result<impl Into<Bytes>, AppError>) -> Response {
+    match page {
+        Ok(html) => Html(html.into()).into_response(),
+        Err(error) => error_response(state, error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    reason: String,
+    message: String,
+}
+
+pub(crate) fn error_response(state: &AppState, error: AppError) -> Response {
+    let status = error.status();
+    let message = error.public_message();
+    let reason = status.canonical_reason().unwrap_or("Error").to_string();
+    let page = ErrorPage { layout: Layout::new(state, reason.clone(), ""), status: status.as_u16(), reason, message };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, page.message).into_response(),
+    }
+}
+
+pub async fn stylesheet() -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+    ];
+    (headers, STYLESHEET).into_response()
+}
+
+// ---- Home ----
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    lead: Option<StoryCard>,
+    cards: Vec<StoryCard>,
+    counts: StoreCounts,
+}
+
+pub async fn home(State(state): State<Arc<AppState>>) -> Response {
+    let page = async {
+        let generation = state.snapshot().generation;
+        if let Some(page) = state.home_page.get(&(), generation) {
+            return Ok(page);
+        }
+        let heads = state.home_stories().await?;
+        let now = Utc::now();
+        let mut cards: Vec<StoryCard> = heads.iter().map(|head| StoryCard::new(head, now)).collect();
+        let lead = if cards.is_empty() { None } else { Some(cards.remove(0)) };
+        let page = HomePage {
+            layout: Layout::new(&state, "Top stories", "home"),
+            lead,
+            cards,
+            counts: state.snapshot().counts,
+        };
+        let page = Bytes::from(page.render()?);
+        state.home_page.put((), generation, page.clone());
+        Ok(page)
+    };
+    respond(&state, page.await)
+}
+
+// ---- Story ----
+
+pub struct BulletItem {
+    pub text: String,
+    pub outlet: String,
+    pub url: String,
+}
+
+pub struct CoverageBox {
+    pub sources: u32,
+    pub articles: u32,
+    pub originals: u32,
+    pub left: u32,
+    pub center: u32,
+    pub right: u32,
+    pub unrated: u32,
+    pub first_reported: Option<FirstReportedItem>,
+    pub first_published: When,
+    pub last_updated: When,
+}
+
+pub struct FirstReportedItem {
+    pub outlet: String,
+    pub url: String,
+    pub when: When,
+}
+
+pub struct HeadlineItem {
+    pub title: String,
+    pub outlet: String,
+    pub url: String,
+}
+
+pub struct SideColumn {
+    pub label: &'static str,
+    pub class: &'static str,
+    /// "2 sources".
+    pub sources: String,
+    pub bullets: Vec<BulletItem>,
+    pub headlines: Vec<HeadlineItem>,
+}
+
+pub struct ClaimItem {
+    pub outlet: String,
+    pub value: String,
+    pub wording: String,
+    pub url: String,
+}
+
+pub struct DisagreementItem {
+    pub about: String,
+    pub claims: Vec<ClaimItem>,
+}
+
+pub struct SortLink {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "story.html")]
+struct StoryPage {
+    layout: Layout,
+    id: i64,
+    title: String,
+    /// The view is not computed yet: the page is built from the articles.
+    provisional: bool,
+    bullets: Vec<BulletItem>,
+    bias: BiasBar,
+    coverage: CoverageBox,
+    factuality: BarChart,
+    ownership: BarChart,
+    sides: Vec<SideColumn>,
+    disagreements: Vec<DisagreementItem>,
+    timeline: Option<Timeline>,
+    articles: Vec<ArticleItem>,
+    sorts: Vec<SortLink>,
+    blindspot: Option<&'static str>,
+}
+
+/// Article id → (outlet name, URL), for attributing bullets and claims.
+struct Sources<'a> {
+    by_article: HashMap<i64, (&'a str, &'a str)>,
+    outlets: &'a OutletDirectory,
+}
+
+impl Sources<'_> {
+    fn outlet_name(&self, domain: &str) -> String {
+        self.outlets.info(domain).display_name().to_string()
+    }
+
+    fn bullet(&self, bullet: &Bullet) -> BulletItem {
+        let (domain, url) = self.by_article.get(&bullet.article).copied().unwrap_or(("", ""));
+        BulletItem { text: bullet.text.clone(), outlet: self.outlet_name(domain), url: url.to_string() }
+    }
+
+    fn url(&self, article: i64) -> String {
+        self.by_article.get(&article).map_or_else(String::new, |(_, url)| url.to_string())
+    }
+}
+
+fn story_page(state: &AppState, story: &StoryRecord, sort: ArticleSort) -> StoryPage {
+    let now = Utc::now();
+    let snapshot = state.snapshot();
+    let outlets = &snapshot.outlets;
+    let provisional = story.view.is_none();
+    let computed;
+    let view: &StoryView = match &story.view {
+        Some(view) => view,
+        None => {
+            computed = provisional_view(story, outlets);
+            &computed
+        }
+    };
+    let sources = Sources {
+        by_article: story
+            .articles
+            .iter()
+            .map(|m| (m.article.id, (m.article.article.outlet.as_str(), m.article.article.url.as_str())))
+            .collect(),
+        outlets,
+    };
+    let c = &view.coverage;
+    let coverage = CoverageBox {
+        sources: c.outlets,
+        articles: c.articles,
+        originals: c.originals,
+        left: c.lean.left,
+        center: c.lean.center,
+        right: c.lean.right,
+        unrated: c.lean.unrated,
+        first_reported: c.first_reported.as_ref().map(|f| FirstReportedItem {
+            outlet: sources.outlet_name(&f.outlet),
+            url: f.url.clone(),
+            when: When::new(f.published, now),
+        }),
+        first_published: When::new(story.first_published, now),
+        last_updated: When::new(story.last_updated, now),
+    };
+    let sides = [LeanBucket::Left, LeanBucket::Center, LeanBucket::Right]
+        .into_iter()
+        .map(|side| {
+            let style = side_style(Some(side));
+            SideColumn {
+                label: style.label,
+                class: style.class,
+                sources: format!("{} source{}", c.lean.get(side), plural(c.lean.get(side))),
+                bullets: view.sides.get(side).iter().map(|b| sources.bullet(b)).collect(),
+                headlines: c
+                    .headlines
+                    .get(side)
+                    .iter()
+                    .map(|h| HeadlineItem {
+                        title: h.title.clone(),
+                        outlet: sources.outlet_name(&h.outlet),
+                        url: sources.url(h.article),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let disagreements = view
+        .disagreements
+        .iter()
+        .map(|d| DisagreementItem {
+            about: human_label(&d.about),
+            claims: d
+                .claims
+                .iter()
+                .map(|claim| ClaimItem {
+                    outlet: sources.outlet_name(&claim.outlet),
+                    value: claim.value.clone(),
+                    wording: claim.wording.clone(),
+                    url: sources.url(claim.article),
+                })
+                .collect(),
+        })
+        .collect();
+    let title = if view.title.is_empty() { format!("Story {}", story.id) } else { view.title.clone() };
+    StoryPage {
+        layout: Layout::new(state, title.clone(), ""),
+        id: story.id,
+        title,
+        provisional,
+        bullets: view.bullets.iter().map(|b| sources.bullet(b)).collect(),
+        bias: BiasBar::new(&c.lean),
+        coverage,
+        factuality: factuality_chart(&c.factuality),
+        ownership: ownership_chart(&c.ownership),
+        sides,
+        disagreements,
+        timeline: Timeline::new(&c.timeline),
+        articles: article_items(story, outlets, sort, now),
+        sorts: ArticleSort::ALL
+            .into_iter()
+            .map(|s| SortLink {
+                label: s.label(),
+                href: format!("/stories/{}?sort={}#sources", story.id, s.as_str()),
+                current: s == sort,
+            })
+            .collect(),
+        blindspot: c.blindspot.map(|side| side_style(Some(side)).label),
+    }
+}
+
+pub async fn story(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let page = async {
+        let params = query_params(query)?;
+        let id = params::story_id(&id)?;
+        let sort = match params.get("sort")? {
+            None => ArticleSort::Time,
+            Some(raw) => ArticleSort::parse(raw)
+                .ok_or_else(|| AppError::bad("sort", format!("must be time, lean or outlet, not {raw:?}")))?,
+        };
+        let generation = state.snapshot().generation;
+        if let Some(page) = state.story_pages.get(&(id, sort), generation) {
+            return Ok(page);
+        }
+        let story = state.pool.read(move |store| store.story(id)).await?;
+        let story = story.ok_or_else(|| AppError::NotFound(format!("no story {id}")))?;
+        let page = Bytes::from(story_page(&state, &story, sort).render()?);
+        state.story_pages.put((id, sort), generation, page.clone());
+        Ok(page)
+    };
+    respond(&state, page.await)
+}
+
+// ---- Blindspots ----
+
+#[derive(Template)]
+#[template(path = "blindspots.html")]
+struct BlindspotsPage {
+    layout: Layout,
+    left: Vec<StoryCard>,
+    right: Vec<StoryCard>,
+}
+
+pub async fn blindspots(State(state): State<Arc<AppState>>) -> Response {
+    let page = async {
+        let limit = state.config.list_stories;
+        let (left, right) = state
+            .pool
+            .read(move |store| {
+                let ignored_by = |side| StoryFilter { blindspot: Some(side), ..StoryFilter::default() };
+                Ok((
+                    store.story_heads(&ignored_by(LeanBucket::Left), None, limit)?,
+                    store.story_heads(&ignored_by(LeanBucket::Right), None, limit)?,
+                ))
+            })
+            .await?;
+        let now = Utc::now();
+        let page = BlindspotsPage {
+            layout: Layout::new(&state, "Blindspots", "blindspots"),
+            left: left.iter().map(|h| StoryCard::new(h, now)).collect(),
+            right: right.iter().map(|h| StoryCard::new(h, now)).collect(),
+        };
+        Ok(page.render()?)
+    };
+    respond(&state, page.await)
+}
+
+// ---- Outlet ----
+
+pub struct RatingRow {
+    pub provider: String,
+    pub version: String,
+    pub source_file: String,
+    pub lean: String,
+    pub lean_class: &'static str,
+    pub factuality: String,
+    pub owner: String,
+    pub ownership: String,
+    pub country: String,
+    pub language: String,
+}
+
+fn or_dash(value: Option<String>) -> String {
+    value.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".to_string())
+}
+
+impl RatingRow {
+    fn new(rating: &Rating) -> RatingRow {
+        RatingRow {
+            provider: rating.provider.clone(),
+            version: rating.version.clone(),
+            source_file: rating.source_file.clone(),
+            lean: or_dash(rating.lean.map(|l| human_label(l.as_str()))),
+            lean_class: side_style(rating.lean_bucket()).class,
+            factuality: or_dash(rating.factuality.map(|f| human_label(f.as_str()))),
+            owner: or_dash(rating.owner.clone()),
+            ownership: or_dash(rating.ownership.as_deref().map(human_label)),
+            country: or_dash(rating.country.clone()),
+            language: or_dash(rating.language.clone()),
+        }
+    }
+}
+
+pub struct FeedRow {
+    pub url: String,
+    pub title: String,
+    pub outlet: String,
+    pub status: &'static str,
+    pub last_fetched: Option<When>,
+    pub next_fetch: Option<When>,
+    pub errors: u32,
+    pub last_error: String,
+}
+
+impl FeedRow {
+    fn new(feed: &FeedRecord, now: chrono::DateTime<Utc>) -> FeedRow {
+        FeedRow {
+            url: feed.source.url.clone(),
+            title: feed.source.title.clone().unwrap_or_default(),
+            outlet: feed.source.outlet.clone(),
+            status: feed.status.as_str(),
+            last_fetched: feed.last_fetched.map(|t| When::new(t, now)),
+            next_fetch: feed.next_fetch.map(|t| When::new(t, now)),
+            errors: feed.error_count,
+            last_error: feed.last_error.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "outlet.html")]
+struct OutletPage {
+    layout: Layout,
+    badge: OutletBadge,
+    country: Option<String>,
+    articles: u64,
+    ratings: Vec<RatingRow>,
+    feeds: Vec<FeedRow>,
+    cards: Vec<StoryCard>,
+    split: BiasBar,
+    blindspots: u32,
+}
+
+pub async fn outlet(State(state): State<Arc<AppState>>, Path(domain): Path<String>) -> Response {
+    let page = async {
+        let data = outlet_data(&state, &domain).await?;
+        let now = Utc::now();
+        let info = crate::outlets::OutletInfo::from_ratings(
+            &data.record.outlet.domain,
+            data.record.outlet.name.as_deref(),
+            &data.record.ratings,
+        );
+        let badge = OutletBadge::new(&info);
+        let page = OutletPage {
+            layout: Layout::new(&state, badge.name.clone(), ""),
+            country: info.country.clone(),
+            badge,
+            articles: data.record.articles,
+            ratings: data.record.ratings.iter().map(RatingRow::new).collect(),
+            feeds: data.record.feeds.iter().map(|f| FeedRow::new(f, now)).collect(),
+            cards: data.recent.iter().map(|h| StoryCard::new(h, now)).collect(),
+            split: BiasBar::new(&data.split),
+            blindspots: data.blindspots,
+        };
+        Ok(page.render()?)
+    };
+    respond(&state, page.await)
+}
+
+// ---- Search ----
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    query: String,
+    searched: bool,
+    cards: Vec<StoryCard>,
+}
+
+pub async fn search(
+    State(state): State<Arc<AppState>>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let page = async {
+        let params = query_params(query)?;
+        let raw = params.get("q")?.map(str::trim).filter(|q| !q.is_empty());
+        let mut layout = Layout::new(&state, "Search", "search");
+        let Some(raw) = raw else {
+            return Ok(SearchPage { layout, query: String::new(), searched: false, cards: Vec::new() }.render()?);
+        };
+        let text = params::query_text(Some(raw), state.config.max_query_chars)?;
+        let found = search_stories(&state, text.clone()).await?;
+        let now = Utc::now();
+        layout.title = format!("Search: {text}");
+        layout.query = text.clone();
+        let cards = found.iter().map(|(_, head)| StoryCard::new(head, now)).collect();
+        Ok(SearchPage { layout, query: text, searched: true, cards }.render()?)
+    };
+    respond(&state, page.await)
+}
+
+// ---- Status ----
+
+pub struct RoundView {
+    pub started: When,
+    pub seconds: String,
+    pub feeds_due: usize,
+    pub fetched: usize,
+    pub not_modified: usize,
+    pub failed: usize,
+    pub articles_new: usize,
+    pub articles_clustered: usize,
+    pub stories_indexed: usize,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "status.html")]
+struct StatusPage {
+    layout: Layout,
+    counts: StoreCounts,
+    search_documents: u64,
+    refreshing: bool,
+    last_round: Option<RoundView>,
+    next_round: Option<When>,
+    feeds: Vec<FeedRow>,
+    failing: usize,
+}
+
+pub async fn status(State(state): State<Arc<AppState>>) -> Response {
+    let page = async {
+        let (feeds, counts) = state.pool.read(|store| Ok((store.feeds(None)?, store.counts()?))).await?;
+        let now = Utc::now();
+        let SchedulerStatus { enabled, last_round, next_round } = state.scheduler_status();
+        let mut rows: Vec<FeedRow> = feeds.iter().map(|f| FeedRow::new(f, now)).collect();
+        // Failing feeds first: they are what an operator opens this page for.
+        rows.sort_by_key(|row| (row.status != FeedStatus::Failed.as_str(), row.outlet.clone()));
+        let page = StatusPage {
+            layout: Layout::new(&state, "Status", "status"),
+            counts,
+            search_documents: state.search.documents(),
+            refreshing: enabled,
+            last_round: last_round.map(|r| RoundView {
+                started: When::new(r.started, now),
+                seconds: format!("{:.1}", r.seconds),
+                feeds_due: r.feeds_due,
+                fetched: r.fetched,
+                not_modified: r.not_modified,
+                failed: r.failed,
+                articles_new: r.articles_new,
+                articles_clustered: r.articles_clustered,
+                stories_indexed: r.stories_indexed,
+                error: r.error,
+            }),
+            next_round: next_round.map(|t| When::new(t, now)),
+            failing: feeds.iter().filter(|f| f.status == FeedStatus::Failed).count(),
+            feeds: rows,
+        };
+        Ok(page.render()?)
+    };
+    respond(&state, page.await)
+}

@@ -1,0 +1,619 @@
+//! From stored stories to what a page shows: the bias bar and its
+//! percentages, the charts' geometry, relative times, article cards.
+//!
+//! Plain data in, plain data out: templates only place these values, and
+//! every chart is an SVG whose numbers are computed here.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use parallax_core::story::TimelineHour;
+use parallax_core::{LeanBucket, LeanCounts, StoryView};
+use parallax_coverage::{BlindspotConfig, CoveredArticle, OutletProfile};
+use parallax_store::{StoryHead, StoryRecord};
+
+use crate::outlets::{OutletDirectory, OutletInfo};
+
+/// Columns a coverage timeline is drawn with at most; longer stories put
+/// several hours in one column.
+const TIMELINE_MAX_COLUMNS: i64 = 48;
+
+/// A time as pages show it: relative, with the exact time for `<time>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct When {
+    pub relative: String,
+    /// RFC 3339, for the `datetime` attribute.
+    pub iso: String,
+    /// Human, UTC, for the tooltip.
+    pub exact: String,
+}
+
+impl When {
+    pub fn new(time: DateTime<Utc>, now: DateTime<Utc>) -> When {
+        let age = now - time;
+        let ahead = -age;
+        let relative = if ahead >= Duration::hours(1) {
+            format!("in {} h", ahead.num_hours())
+        } else if ahead >= Duration::minutes(1) {
+            format!("in {} min", ahead.num_minutes())
+        } else if age < Duration::minutes(1) {
+            "just now".to_string()
+        } else if age < Duration::hours(1) {
+            format!("{} min ago", age.num_minutes())
+        } else if age < Duration::hours(48) {
+            format!("{} h ago", age.num_hours())
+        } else if age < Duration::days(30) {
+            format!("{} days ago", age.num_days())
+        } else {
+            time.format("%-d %b %Y").to_string()
+        };
+        When {
+            relative,
+            iso: parallax_store::export::rfc3339(time),
+            exact: time.format("%-d %b %Y, %H:%M UTC").to_string(),
+        }
+    }
+}
+
+/// One side of the spectrum as pages name and colour it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SideStyle {
+    pub label: &'static str,
+    /// CSS class: `left`, `center`, `right` or `unrated`.
+    pub class: &'static str,
+}
+
+pub fn side_style(side: Option<LeanBucket>) -> SideStyle {
+    match side {
+        Some(LeanBucket::Left) => SideStyle { label: "Left", class: "left" },
+        Some(LeanBucket::Center) => SideStyle { label: "Center", class: "center" },
+        Some(LeanBucket::Right) => SideStyle { label: "Right", class: "right" },
+        None => SideStyle { label: "Unrated", class: "unrated" },
+    }
+}
+
+const SIDES: [LeanBucket; 3] = [LeanBucket::Left, LeanBucket::Center, LeanBucket::Right];
+
+/// Whole percentages of `counts` that add up to 100 (largest remainder), or
+/// all zero when every count is zero.
+pub fn percentages(counts: &[u32]) -> Vec<u32> {
+    let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+    if total == 0 {
+        return vec![0; counts.len()];
+    }
+    let exact: Vec<u64> = counts.iter().map(|&c| u64::from(c) * 100).collect();
+    let mut shares: Vec<u32> = exact.iter().map(|e| u32::try_from(e / total).unwrap_or(100)).collect();
+    let given: u32 = shares.iter().sum();
+    let mut by_remainder: Vec<usize> = (0..counts.len()).collect();
+    by_remainder.sort_by_key(|&i| (std::cmp::Reverse(exact[i] % total), i));
+    for &i in by_remainder.iter().take(100usize.saturating_sub(given as usize)) {
+        shares[i] += 1;
+    }
+    shares
+}
+
+/// A stretch of the bias bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub class: &'static str,
+    pub label: &'static str,
+    pub count: u32,
+    pub percent: u32,
+    /// Position and width in the bar's 0..100 coordinate space.
+    pub x: f64,
+    pub width: f64,
+    /// The middle of the stretch, where its label goes.
+    pub middle: f64,
+    /// Wide enough to carry its label inside.
+    pub labelled: bool,
+}
+
+/// The left/center/right bar: how the rated outlets covering a story split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BiasBar {
+    pub left: u32,
+    pub center: u32,
+    pub right: u32,
+    pub unrated: u32,
+    pub segments: Vec<Segment>,
+    /// "38% of the sources are Center", or why there is no split.
+    pub headline: String,
+    /// For screen readers: every side's share.
+    pub description: String,
+}
+
+impl BiasBar {
+    pub fn new(lean: &LeanCounts) -> BiasBar {
+        let counts: Vec<u32> = SIDES.iter().map(|&side| lean.get(side)).collect();
+        let shares = percentages(&counts);
+        let rated = lean.rated();
+        let mut segments = Vec::new();
+        let mut x = 0.0;
+        for ((&side, &count), &percent) in SIDES.iter().zip(&counts).zip(&shares) {
+            if count == 0 {
+                continue;
+            }
+            let style = side_style(Some(side));
+            let width = f64::from(count) * 100.0 / f64::from(rated);
+            segments.push(Segment {
+                class: style.class,
+                label: style.label,
+                count,
+                percent,
+                x,
+                width,
+                middle: x + width / 2.0,
+                labelled: width >= 12.0,
+            });
+            x += width;
+        }
+        let headline = match segments.iter().max_by_key(|s| (s.count, std::cmp::Reverse(s.x as i64))) {
+            Some(top) => format!("{}% of the sources are {}", top.percent, top.label),
+            None => "No source covering this story is rated yet".to_string(),
+        };
+        let description = if segments.is_empty() {
+            headline.clone()
+        } else {
+            segments.iter().map(|s| format!("{} {}%", s.label, s.percent)).collect::<Vec<_>>().join(", ")
+        };
+        BiasBar {
+            left: lean.left,
+            center: lean.center,
+            right: lean.right,
+            unrated: lean.unrated,
+            segments,
+            headline,
+            description,
+        }
+    }
+}
+
+/// One row of a horizontal bar chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarRow {
+    pub label: String,
+    pub count: u32,
+    pub class: &'static str,
+    /// Top of the row in the chart's coordinates.
+    pub y: u32,
+    /// Bar length, 0..=[`BarChart::BAR_SPACE`].
+    pub width: f64,
+}
+
+/// A horizontal bar chart (factuality, ownership).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarChart {
+    pub rows: Vec<BarRow>,
+    pub height: u32,
+}
+
+impl BarChart {
+    pub const ROW_HEIGHT: u32 = 26;
+    pub const LABEL_SPACE: u32 = 130;
+    pub const BAR_SPACE: f64 = 150.0;
+
+    /// Rows in the given order; zero rows are left out.
+    pub fn new(rows: Vec<(String, u32, &'static str)>) -> BarChart {
+        let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+        let rows: Vec<BarRow> = rows
+            .into_iter()
+            .filter(|r| r.1 > 0)
+            .enumerate()
+            .map(|(i, (label, count, class))| BarRow {
+                label,
+                count,
+                class,
+                y: u32::try_from(i).unwrap_or(0) * Self::ROW_HEIGHT,
+                width: (f64::from(count) * Self::BAR_SPACE / f64::from(max)).max(2.0),
+            })
+            .collect();
+        let height = u32::try_from(rows.len()).unwrap_or(0) * Self::ROW_HEIGHT;
+        BarChart { rows, height }
+    }
+
+    pub fn bar_x(&self) -> u32 {
+        Self::LABEL_SPACE
+    }
+
+    pub fn count_x(&self, row: &BarRow) -> f64 {
+        f64::from(Self::LABEL_SPACE) + row.width + 6.0
+    }
+}
+
+/// The factuality labels best first, then the unrated count.
+pub fn factuality_chart(counts: &BTreeMap<String, u32>) -> BarChart {
+    let order = ["very-high", "high", "mostly-factual", "mixed", "low", "very-low", "unrated"];
+    let mut rows: Vec<(String, u32, &'static str)> = order
+        .iter()
+        .map(|&key| (human_label(key), counts.get(key).copied().unwrap_or(0), factuality_class(key)))
+        .collect();
+    rows.extend(
+        counts
+            .iter()
+            .filter(|(key, _)| !order.contains(&key.as_str()))
+            .map(|(key, &count)| (human_label(key), count, "unrated")),
+    );
+    BarChart::new(rows)
+}
+
+fn factuality_class(key: &str) -> &'static str {
+    match key {
+        "very-high" | "high" => "fact-high",
+        "mostly-factual" => "fact-mostly",
+        "mixed" => "fact-mixed",
+        "low" | "very-low" => "fact-low",
+        _ => "unrated",
+    }
+}
+
+/// Ownership kinds, most common first; unknown last.
+pub fn ownership_chart(counts: &BTreeMap<String, u32>) -> BarChart {
+    let mut known: Vec<(&String, &u32)> = counts.iter().filter(|(k, _)| k.as_str() != "unknown").collect();
+    known.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let mut rows: Vec<(String, u32, &'static str)> =
+        known.into_iter().map(|(key, &count)| (human_label(key), count, "owner")).collect();
+    if let Some(&unknown) = counts.get("unknown") {
+        rows.push(("Unknown".to_string(), unknown, "unrated"));
+    }
+    BarChart::new(rows)
+}
+
+/// `mostly-factual` → `Mostly factual`.
+pub fn human_label(key: &str) -> String {
+    let spaced = key.replace(['-', '_'], " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A stacked column of the coverage timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineColumn {
+    pub x: f64,
+    pub rects: Vec<TimelineRect>,
+    /// For the tooltip: "14:00 UTC: 3 articles".
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineRect {
+    pub y: f64,
+    pub height: f64,
+    pub class: &'static str,
+}
+
+/// Articles over time, stacked by side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    pub columns: Vec<TimelineColumn>,
+    pub column_width: f64,
+    pub start: String,
+    pub end: String,
+    /// Hours per column.
+    pub hours_per_column: i64,
+    pub peak: u32,
+}
+
+impl Timeline {
+    pub const WIDTH: f64 = 600.0;
+    pub const HEIGHT: f64 = 120.0;
+
+    pub fn new(hours: &[TimelineHour]) -> Option<Timeline> {
+        let first = hours.iter().map(|h| h.hour).min()?;
+        let last = hours.iter().map(|h| h.hour).max()?;
+        let span = (last - first).num_hours() + 1;
+        let hours_per_column = ((span + TIMELINE_MAX_COLUMNS - 1) / TIMELINE_MAX_COLUMNS).max(1);
+        let columns_count = (span + hours_per_column - 1) / hours_per_column;
+        let mut bins = vec![LeanCounts::default(); usize::try_from(columns_count).unwrap_or(1)];
+        for hour in hours {
+            let index = usize::try_from((hour.hour - first).num_hours() / hours_per_column).unwrap_or(0);
+            if let Some(bin) = bins.get_mut(index) {
+                bin.left += hour.articles.left;
+                bin.center += hour.articles.center;
+                bin.right += hour.articles.right;
+                bin.unrated += hour.articles.unrated;
+            }
+        }
+        let peak = bins.iter().map(|b| b.rated() + b.unrated).max().unwrap_or(0).max(1);
+        let slot = Self::WIDTH / bins.len() as f64;
+        let column_width = (slot * 0.8).clamp(1.0, 40.0);
+        let scale = (Self::HEIGHT - 4.0) / f64::from(peak);
+        let columns = bins
+            .iter()
+            .enumerate()
+            .map(|(i, bin)| {
+                let mut top = Self::HEIGHT;
+                let mut rects = Vec::new();
+                for (count, class) in
+                    [(bin.left, "left"), (bin.center, "center"), (bin.right, "right"), (bin.unrated, "unrated")]
+                {
+                    if count == 0 {
+                        continue;
+                    }
+                    let height = f64::from(count) * scale;
+                    top -= height;
+                    rects.push(TimelineRect { y: top, height, class });
+                }
+                let start = first + Duration::hours(i as i64 * hours_per_column);
+                let total = bin.rated() + bin.unrated;
+                TimelineColumn {
+                    x: slot * i as f64 + (slot - column_width) / 2.0,
+                    rects,
+                    title: format!("{}: {total} article{}", start.format("%-d %b %H:00 UTC"), plural(total)),
+                }
+            })
+            .collect();
+        Some(Timeline {
+            columns,
+            column_width,
+            start: first.format("%-d %b %H:00").to_string(),
+            end: (last + Duration::hours(1)).format("%-d %b %H:00 UTC").to_string(),
+            hours_per_column,
+            peak,
+        })
+    }
+}
+
+pub fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// What a page needs of a story when its view is not computed yet (it is
+/// computed after each clustering pass): counts, sides, ownership and the
+/// timeline from the articles and the outlets' ratings, by the same method
+/// as stored views. No bullets: those are the summariser's.
+pub fn provisional_view(story: &StoryRecord, outlets: &OutletDirectory) -> StoryView {
+    let articles: Vec<CoveredArticle<'_>> = story
+        .articles
+        .iter()
+        .map(|member| {
+            let a = &member.article.article;
+            CoveredArticle {
+                id: member.article.id,
+                outlet: &a.outlet,
+                url: &a.url,
+                title: &a.title,
+                published: a.published,
+                copy_of: member.copy_of,
+            }
+        })
+        .collect();
+    let profiles: HashMap<String, OutletProfile> = articles
+        .iter()
+        .filter_map(|a| outlets.get(a.outlet).map(|info| (a.outlet.to_string(), info.profile.clone())))
+        .collect();
+    let mut coverage = parallax_coverage::coverage(&articles, &profiles, &BlindspotConfig::default());
+    // The blindspot thresholds are the pipeline's configuration, which the
+    // stored view applies; a provisional page makes no such claim.
+    coverage.blindspot = None;
+    StoryView {
+        title: story.articles.first().map(|a| a.article.article.title.clone()).unwrap_or_default(),
+        coverage,
+        ..StoryView::default()
+    }
+}
+
+/// A story in a listing: home, blindspots, an outlet's page, search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryCard {
+    pub id: i64,
+    pub title: String,
+    pub sources: u32,
+    /// "3 sources".
+    pub sources_label: String,
+    pub articles: u32,
+    pub updated: When,
+    pub bias: BiasBar,
+    /// The side that ignores the story, labelled.
+    pub blindspot: Option<&'static str>,
+    pub lead: Option<String>,
+}
+
+impl StoryCard {
+    pub fn new(head: &StoryHead, now: DateTime<Utc>) -> StoryCard {
+        let lean = head
+            .view
+            .as_ref()
+            .map_or(LeanCounts { unrated: head.outlets, ..LeanCounts::default() }, |v| v.coverage.lean);
+        let view = head.view.as_ref();
+        StoryCard {
+            id: head.id,
+            title: if head.title.is_empty() { format!("Story {}", head.id) } else { head.title.clone() },
+            sources: head.outlets,
+            sources_label: format!("{} source{}", head.outlets, plural(head.outlets)),
+            articles: head.articles,
+            updated: When::new(head.last_updated, now),
+            bias: BiasBar::new(&lean),
+            blindspot: view.and_then(|v| v.coverage.blindspot).map(|side| side_style(Some(side)).label),
+            lead: view.and_then(|v| v.bullets.first()).map(|b| b.text.clone()),
+        }
+    }
+}
+
+/// Home page order: breadth of coverage, discounted by age.
+pub fn home_score(head: &StoryHead, now: DateTime<Utc>, half_life_hours: f64) -> f64 {
+    let age_hours = ((now - head.last_updated).num_seconds().max(0) as f64) / 3600.0;
+    let breadth = (1.0 + f64::from(head.outlets)).ln();
+    breadth * 0.5f64.powf(age_hours / half_life_hours.max(0.1))
+}
+
+/// An outlet as a badge next to its headline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutletBadge {
+    pub domain: String,
+    pub name: String,
+    pub side: SideStyle,
+    /// "Lean left (mbfc)".
+    pub lean_label: String,
+    pub factuality: Option<String>,
+    pub owner: Option<String>,
+}
+
+impl OutletBadge {
+    pub fn new(info: &OutletInfo) -> OutletBadge {
+        let side = side_style(info.side());
+        let lean_label = match info.profile.lean {
+            Some(lean) if info.lean_by.is_empty() => human_label(lean.as_str()),
+            Some(lean) => format!("{} (rated by {})", human_label(lean.as_str()), info.lean_by.join(", ")),
+            None => "No lean rating".to_string(),
+        };
+        OutletBadge {
+            domain: info.domain.clone(),
+            name: info.display_name().to_string(),
+            side,
+            lean_label,
+            factuality: info.profile.factuality.map(|f| human_label(f.as_str())),
+            owner: info.profile.owner.clone().or_else(|| info.profile.ownership.as_deref().map(human_label)),
+        }
+    }
+}
+
+/// One article in a story's source list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleItem {
+    pub id: i64,
+    pub title: String,
+    pub url: String,
+    pub snippet: String,
+    pub outlet: OutletBadge,
+    pub published: When,
+    /// The outlet this article copies (wire copy), by name.
+    pub copy_of: Option<String>,
+    published_at: DateTime<Utc>,
+}
+
+/// How a story's sources are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArticleSort {
+    /// Newest first.
+    Time,
+    /// Left, center, right, unrated; newest first within a side.
+    Lean,
+    /// By outlet name.
+    Outlet,
+}
+
+impl ArticleSort {
+    pub const ALL: [ArticleSort; 3] = [ArticleSort::Time, ArticleSort::Lean, ArticleSort::Outlet];
+
+    pub fn parse(value: &str) -> Option<ArticleSort> {
+        ArticleSort::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArticleSort::Time => "time",
+            ArticleSort::Lean => "lean",
+            ArticleSort::Outlet => "outlet",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ArticleSort::Time => "Newest",
+            ArticleSort::Lean => "Lean",
+            ArticleSort::Outlet => "Outlet",
+        }
+    }
+}
+
+pub fn article_items(
+    story: &StoryRecord,
+    outlets: &OutletDirectory,
+    sort: ArticleSort,
+    now: DateTime<Utc>,
+) -> Vec<ArticleItem> {
+    let outlet_of: BTreeMap<i64, &str> =
+        story.articles.iter().map(|m| (m.article.id, m.article.article.outlet.as_str())).collect();
+    let mut items: Vec<ArticleItem> = story
+        .articles
+        .iter()
+        .map(|member| {
+            let a = &member.article.article;
+            let info = outlets.info(&a.outlet);
+            ArticleItem {
+                id: member.article.id,
+                title: a.title.clone(),
+                url: a.url.clone(),
+                snippet: a.snippet.clone(),
+                outlet: OutletBadge::new(&info),
+                published: When::new(a.published, now),
+                copy_of: member
+                    .copy_of
+                    .and_then(|origin| outlet_of.get(&origin))
+                    .map(|domain| outlets.info(domain).display_name().to_string()),
+                published_at: a.published,
+            }
+        })
+        .collect();
+    let side_rank = |item: &ArticleItem| match item.outlet.side.class {
+        "left" => 0,
+        "center" => 1,
+        "right" => 2,
+        _ => 3,
+    };
+    match sort {
+        ArticleSort::Time => items.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(a.id.cmp(&b.id))),
+        ArticleSort::Lean => items.sort_by(|a, b| {
+            side_rank(a).cmp(&side_rank(b)).then(b.published_at.cmp(&a.published_at)).then(a.id.cmp(&b.id))
+        }),
+        ArticleSort::Outlet => {
+            items.sort_by(|a, b| a.outlet.name.to_lowercase().cmp(&b.outlet.name.to_lowercase()).then(a.id.cmp(&b.id)))
+        }
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_add_up_to_one_hundred() {
+        assert_eq!(percentages(&[1, 1, 1]), [34, 33, 33]);
+        assert_eq!(percentages(&[3, 3, 2]), [38, 37, 25]);
+        assert_eq!(percentages(&[0, 5, 0]), [0, 100, 0]);
+        assert_eq!(percentages(&[0, 0, 0]), [0, 0, 0]);
+    }
+
+    #[test]
+    fn the_bias_bar_names_the_largest_side() {
+        let bar = BiasBar::new(&LeanCounts { left: 2, center: 5, right: 1, unrated: 3 });
+        assert_eq!(bar.headline, "63% of the sources are Center");
+        assert_eq!(bar.description, "Left 25%, Center 63%, Right 12%");
+        let widths: f64 = bar.segments.iter().map(|s| s.width).sum();
+        assert!((widths - 100.0).abs() < 1e-9);
+        let empty = BiasBar::new(&LeanCounts { unrated: 2, ..LeanCounts::default() });
+        assert!(empty.segments.is_empty());
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = DateTime::parse_from_rfc3339("2026-03-10T12:00:00Z").map(|t| t.to_utc()).unwrap_or_default();
+        let check = |minutes: i64, expected: &str| {
+            assert_eq!(When::new(now - Duration::minutes(minutes), now).relative, expected, "{minutes} min");
+        };
+        check(0, "just now");
+        check(-90, "in 1 h");
+        check(5, "5 min ago");
+        check(180, "3 h ago");
+        check(60 * 24 * 3, "3 days ago");
+        check(60 * 24 * 40, "29 Jan 2026");
+    }
+
+    #[test]
+    fn timelines_fold_long_stories_into_wider_columns() {
+        let start = DateTime::parse_from_rfc3339("2026-03-10T00:00:00Z").map(|t| t.to_utc()).unwrap_or_default();
+        let hour = |h: i64, left: u32| TimelineHour {
+            hour: start + Duration::hours(h),
+            articles: LeanCounts { left, ..LeanCounts::default() },
+        };
+        let timeline = Timeline::new(&[hour(0, 1), hour(1, 2), hour(99, 1)]).expect("a timeline");
+        assert_eq!(timeline.hours_per_column, 3);
+        assert_eq!(timeline.columns.len(), 34);
+        assert_eq!(timeline.peak, 3);
+        assert!(Timeline::new(&[]).is_none());
+    }
+}

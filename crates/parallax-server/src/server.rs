@@ -1,0 +1,138 @@
+//! Putting it together: open the database and the search index, bind,
+//! serve, refresh in the background, and stop cleanly.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use parallax_ingest::Config;
+use parallax_store::{SqliteStore, Store, StoreError};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::app::{AppState, router};
+use crate::config::ServerConfig;
+use crate::demo::{DemoError, DemoFeeds};
+use crate::error::AppError;
+use crate::metrics::Metrics;
+use crate::pool::ReadPool;
+use crate::scheduler::{FeedSupply, Scheduler};
+use crate::search::{SearchError, SearchIndex};
+
+pub const DATABASE_FILE: &str = "parallax.sqlite";
+pub const SEARCH_DIR: &str = "search";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Search(#[from] SearchError),
+    #[error("{0}")]
+    Demo(#[from] DemoError),
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("server: cannot listen on {addr}: {source}; choose another address with --listen")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How to run.
+pub struct ServeOptions {
+    /// Holds `parallax.sqlite` and the search index; must exist.
+    pub data_dir: PathBuf,
+    pub config: Config,
+    pub server: ServerConfig,
+    /// Refresh only these feed URLs (`--opml`); all feeds when `None`.
+    pub selected_feeds: Option<Vec<String>>,
+    /// Serve the bundled sample data, labelled as such on every page.
+    pub demo: bool,
+    /// Fetch feeds in the background. Off: serve what is stored.
+    pub refresh: bool,
+}
+
+/// A bound server, not yet answering.
+pub struct Server {
+    listener: TcpListener,
+    state: Arc<AppState>,
+    scheduler: Option<Scheduler>,
+}
+
+impl Server {
+    /// Opens everything and binds the address; fails early, before any
+    /// background work starts, on a busy port or an unusable database.
+    pub async fn start(options: ServeOptions) -> Result<Server, ServerError> {
+        let database = options.data_dir.join(DATABASE_FILE);
+        let mut writer = SqliteStore::open(&database)?;
+        let mut selected = options.selected_feeds;
+        let supply = if options.demo {
+            selected = Some(crate::demo::seed(&mut writer)?);
+            FeedSupply::Demo(DemoFeeds::load(chrono::Utc::now(), &options.config.clean)?)
+        } else {
+            FeedSupply::Network
+        };
+        let mut readers: Vec<Box<dyn Store>> = Vec::new();
+        for _ in 0..options.server.read_connections.max(1) {
+            readers.push(Box::new(SqliteStore::open(&database)?));
+        }
+        let search =
+            Arc::new(SearchIndex::open(&options.data_dir.join(SEARCH_DIR), options.server.search_writer_bytes)?);
+        let listen = options.server.listen;
+        let state = Arc::new(AppState::new(
+            ReadPool::new(readers),
+            search,
+            Arc::new(Metrics::default()),
+            options.server,
+            options.demo,
+        ));
+        state.load().await?;
+        let listener = TcpListener::bind(listen).await.map_err(|source| ServerError::Bind { addr: listen, source })?;
+        let mut writer: Box<dyn Store> = Box::new(writer);
+        let scheduler = if options.refresh {
+            Some(Scheduler::new(writer, options.config, selected, supply, state.clone()))
+        } else {
+            // Nothing will write: bring the search index up to date once.
+            let state = state.clone();
+            tokio::task::spawn_blocking(move || -> Result<(), ServerError> {
+                state.search.catch_up(writer.as_mut(), state.config.search_batch)?;
+                state.publish(&writer.outlets()?, writer.counts()?, true);
+                state.search.close()?;
+                Ok(())
+            })
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))??;
+            None
+        };
+        Ok(Server { listener, state, scheduler })
+    }
+
+    pub fn local_addr(&self) -> Result<SocketAddr, ServerError> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight
+    /// finish, lets the scheduler finish its round, and closes the
+    /// database.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+        let (stop, stopped) = watch::channel(false);
+        let scheduler = self.scheduler.map(|scheduler| tokio::spawn(scheduler.run(stopped)));
+        let app = router(self.state.clone());
+        let result = axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                tracing::info!("shutting down: finishing requests and the current refresh round");
+            })
+            .await;
+        let _ = stop.send(true);
+        if let Some(scheduler) = scheduler
+            && let Err(error) = scheduler.await
+        {
+            tracing::error!("scheduler crashed: {error}");
+        }
+        self.state.pool.close().await;
+        tracing::info!("stopped");
+        Ok(result?)
+    }
+}

@@ -1,0 +1,46 @@
+//! Parallax story summaries: for a story (articles about one event from many
+//! outlets) a neutral title and 3 to 5 attributed bullets chosen for how
+//! central they are across outlets, the same per side (left, center, right),
+//! the numbers outlets disagree on ("nearly hour-long call" against "lasted
+//! several minutes"), and the ROUGE scores used to measure summaries.
+//!
+//! Everything is extractive and pure: sentences are split, stemmed and
+//! weighted by how many outlets say the same thing; no model, no network, no
+//! files, no clock. The crate must never rewrite an outlet's words (a bullet
+//! is a sentence exactly as published, attributed to its article) and never
+//! report a disagreement it cannot point to in two outlets' own sentences.
+
+mod analysis;
+mod disagree;
+mod lang;
+pub mod rouge;
+mod sentences;
+mod summary;
+
+pub use disagree::{Claim, Disagreement, DisagreementConfig, QuantityKind, disagreements, disagreements_with};
+pub use sentences::split_sentences;
+pub use summary::{Bullet, SideSummaries, Summary, SummaryConfig, is_loaded_headline, summarize};
+
+use parallax_core::LeanBucket;
+
+/// One article of a story, borrowed from wherever the caller keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArticleText<'a> {
+    /// The caller's id for the article; bullets and claims point back to it.
+    pub id: &'a str,
+    pub title: &'a str,
+    /// Plain text, lead first (a feed's description or the extracted body).
+    pub text: &'a str,
+    /// The outlet's domain. Articles without one count as separate outlets.
+    pub outlet: Option<&'a str>,
+    /// The outlet's lean, for the per-side summaries.
+    pub side: Option<LeanBucket>,
+    /// ISO 639-1 code; guessed from the text when absent.
+    pub language: Option<&'a str>,
+}
+
+/// A story: the articles clustering put together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoryInput<'a> {
+    pub articles: &'a [ArticleText<'a>],
+}

@@ -1,0 +1,101 @@
+//! The summariser at its boundary: stories in `testdata/stories/<case>.json`
+//! and their summaries in `<case>.summary.json` (golden; refresh with
+//! `UPDATE_GOLDEN=1 cargo test -p parallax-summary --test summary`). Every
+//! summary is also checked against the contract, whatever the golden says.
+
+use parallax_core::LeanBucket;
+use parallax_summary::{ArticleText, Bullet, StoryInput, Summary, SummaryConfig, summarize};
+use std::path::PathBuf;
+
+fn side(label: Option<&str>) -> Option<LeanBucket> {
+    match label? {
+        "left" => Some(LeanBucket::Left),
+        "center" => Some(LeanBucket::Center),
+        "right" => Some(LeanBucket::Right),
+        other => panic!("unknown side {other}"),
+    }
+}
+
+fn check(case: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/stories");
+    let fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{case}.json"))).expect("fixture"))
+            .expect("fixture is JSON");
+    let articles: Vec<ArticleText> = fixture["articles"]
+        .as_array()
+        .expect("articles")
+        .iter()
+        .map(|a| ArticleText {
+            id: a["id"].as_str().expect("id"),
+            title: a["title"].as_str().expect("title"),
+            text: a["text"].as_str().expect("text"),
+            outlet: a["outlet"].as_str(),
+            side: side(a["side"].as_str()),
+            language: a["language"].as_str(),
+        })
+        .collect();
+    let config = SummaryConfig::default();
+    let summary = summarize(&StoryInput { articles: &articles }, &config);
+    check_contract(&articles, &summary, &config);
+
+    let golden = dir.join(format!("{case}.summary.json"));
+    let got = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &got).expect("write golden");
+    }
+    let want = std::fs::read_to_string(&golden).expect("golden exists (UPDATE_GOLDEN=1 writes it)");
+    assert_eq!(got, want, "{case}: summary differs from {}", golden.display());
+}
+
+/// 3 to 5 bullets within the word budget, each a sentence of the article it
+/// names, from more than one outlet; side bullets from that side only.
+fn check_contract(articles: &[ArticleText], summary: &Summary, config: &SummaryConfig) {
+    let article = |bullet: &Bullet| {
+        articles.iter().find(|a| a.id == bullet.article_id).unwrap_or_else(|| panic!("unknown article {bullet:?}"))
+    };
+    assert!((config.min_bullets..=config.max_bullets).contains(&summary.bullets.len()), "{summary:#?}");
+    let words: usize = summary.bullets.iter().map(|b| b.text.split_whitespace().count()).sum();
+    assert!(words <= config.max_words, "{words} words");
+    for bullet in &summary.bullets {
+        assert!(article(bullet).text.contains(&bullet.text), "bullet is verbatim: {bullet:?}");
+    }
+    let mut outlets: Vec<_> = summary.bullets.iter().map(|b| article(b).outlet).collect();
+    outlets.dedup();
+    assert!(outlets.len() > 1, "bullets from one outlet only: {summary:#?}");
+    assert!(articles.iter().any(|a| a.id == summary.title_from && a.title.trim() == summary.title));
+    for (bucket, bullets) in [
+        (LeanBucket::Left, &summary.sides.left),
+        (LeanBucket::Center, &summary.sides.center),
+        (LeanBucket::Right, &summary.sides.right),
+    ] {
+        assert!(!bullets.is_empty(), "{bucket:?} side is empty");
+        assert!(bullets.len() <= config.side_max_bullets);
+        assert!(bullets.iter().all(|b| article(b).side == Some(bucket)), "{bucket:?}: {bullets:?}");
+    }
+}
+
+#[test]
+fn four_outlets() {
+    check("four-outlets");
+}
+
+#[test]
+fn empty_story_gives_empty_summary() {
+    assert_eq!(summarize(&StoryInput { articles: &[] }, &SummaryConfig::default()), Summary::default());
+}
+
+#[test]
+fn single_article_is_summarised_from_itself() {
+    let articles = [ArticleText {
+        id: "only",
+        title: "Storm hits the coast",
+        text: "A storm hit the coast on Monday. Thousands lost power. Schools closed for the day.",
+        outlet: Some("one.example"),
+        side: None,
+        language: None,
+    }];
+    let summary = summarize(&StoryInput { articles: &articles }, &SummaryConfig::default());
+    assert_eq!(summary.title, "Storm hits the coast");
+    assert_eq!(summary.bullets.len(), 3, "{summary:#?}");
+    assert!(summary.bullets.iter().all(|b| b.article_id == "only"));
+}

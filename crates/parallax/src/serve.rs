@@ -1,0 +1,198 @@
+//! `parallax serve`: the web server with the background refresh, or the
+//! offline demo.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use parallax_ingest::Config;
+use parallax_server::{ServeOptions, Server, ServerConfig};
+use parallax_store::{SqliteStore, Store};
+
+/// The outlet list registered when no feed is known yet, as `ingest` does.
+const BUNDLED_OPML: &str = include_str!("../../../outlets/default.opml");
+const CONFIG_FILE: &str = "parallax.toml";
+/// The demo keeps its own database beside the real one and rebuilds it at
+/// every start, so its dates are always fresh and real data is never mixed
+/// with sample data.
+const DEMO_DIR: &str = "demo";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on [default: 127.0.0.1:8080, only this
+    /// machine]. Use 0.0.0.0:8080 to accept other machines.
+    /// Config key: server.listen.
+    #[arg(long, env = "PARALLAX_LISTEN", value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Register and refresh only the feeds of this OPML file (repeatable).
+    /// Without it, every registered feed is refreshed (the bundled outlet
+    /// list is registered first when none is).
+    #[arg(long, value_name = "FILE")]
+    opml: Vec<PathBuf>,
+    /// Allow feeds on loopback, private, link-local and other internal
+    /// addresses (for tests and intranets). Config key: fetch.allow_private_networks.
+    #[arg(long)]
+    allow_private_networks: bool,
+    /// Show the bundled sample data without any network: invented outlets,
+    /// ratings and stories from demo/ in the repository, labelled as sample
+    /// data on every page. Uses DIR/demo, rebuilt at every start.
+    #[arg(long)]
+    demo: bool,
+    /// Serve what is stored without fetching any feed.
+    #[arg(long)]
+    no_refresh: bool,
+    /// Seconds between looks for due feeds [default: 30]. A feed is due 15
+    /// minutes after its last fetch, or when its server's hint says, within
+    /// server.refresh_min_interval_secs and server.refresh_max_interval_secs.
+    /// Config key: server.refresh_tick_secs.
+    #[arg(long, env = "PARALLAX_REFRESH_TICK", value_name = "SECS")]
+    refresh_tick: Option<u64>,
+    /// Database connections answering requests in parallel [default: 8].
+    /// Config key: server.read_connections.
+    #[arg(long, env = "PARALLAX_READ_CONNECTIONS", value_name = "N")]
+    read_connections: Option<usize>,
+}
+
+pub fn serve(data_dir: &Path, config_path: Option<&Path>, args: ServeArgs) -> Result<()> {
+    let (mut config, mut server) = load_config(data_dir, config_path)?;
+    config.fetch.allow_private_networks |= args.allow_private_networks;
+    if let Some(listen) = args.listen {
+        server.listen = listen;
+    }
+    if let Some(tick) = args.refresh_tick {
+        server.refresh_tick_secs = tick;
+    }
+    if let Some(n) = args.read_connections {
+        server.read_connections = n;
+    }
+    let dir = if args.demo { prepare_demo_dir(data_dir)? } else { data_dir.to_path_buf() };
+    std::fs::create_dir_all(&dir).with_context(|| {
+        format!("cannot create the data directory {}; choose another with --data-dir", dir.display())
+    })?;
+    let selected = if args.demo { None } else { register_feeds(&dir, &args.opml)? };
+
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let options = ServeOptions {
+            data_dir: dir.clone(),
+            config,
+            server,
+            selected_feeds: selected,
+            demo: args.demo,
+            refresh: !args.no_refresh,
+        };
+        let server = Server::start(options).await?;
+        let addr = server.local_addr()?;
+        if args.demo {
+            eprintln!("Parallax demo (sample data) on http://{addr}/ — Ctrl-C to stop.");
+        } else {
+            eprintln!("Parallax on http://{addr}/ (data in {}) — Ctrl-C to stop.", dir.display());
+        }
+        server.run(shutdown_signal()).await?;
+        anyhow::Ok(())
+    })?;
+    eprintln!("Stopped; the database is closed.");
+    Ok(())
+}
+
+/// Reads the configuration file: its `[server]` table configures the
+/// server, the rest the pipeline (`explicit` must exist; else
+/// `DIR/parallax.toml` if it exists; else the defaults).
+fn load_config(dir: &Path, explicit: Option<&Path>) -> Result<(Config, ServerConfig)> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let default = dir.join(CONFIG_FILE);
+            if !default.exists() {
+                return Ok((Config::default(), ServerConfig::default()));
+            }
+            default
+        }
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("config: cannot read {}", path.display()))?;
+    let mut table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("config: {} is not valid TOML", path.display()))?;
+    let server = match table.remove("server") {
+        Some(value) => {
+            value.try_into().with_context(|| format!("config: [server] in {} is not valid", path.display()))?
+        }
+        None => ServerConfig::default(),
+    };
+    let config =
+        toml::Value::Table(table).try_into().with_context(|| format!("config: {} is not valid", path.display()))?;
+    Ok((config, server))
+}
+
+/// Registers the feeds to refresh: the OPML files given, or the bundled
+/// list when no feed is known. Returns the selected URLs, if any.
+fn register_feeds(dir: &Path, opml: &[PathBuf]) -> Result<Option<Vec<String>>> {
+    let mut store = SqliteStore::open(&dir.join(parallax_server::server::DATABASE_FILE))?;
+    if opml.is_empty() {
+        if store.counts()?.feeds == 0 {
+            eprintln!("No feeds registered yet: registering the bundled outlet list.");
+            let import =
+                parallax_outlets::import_as(parallax_outlets::Format::Opml, "default.opml", BUNDLED_OPML.as_bytes())?;
+            store.import(&import.outlets, &import.ratings, &import.feeds)?;
+        }
+        return Ok(None);
+    }
+    let mut urls = Vec::new();
+    for path in opml {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let import = parallax_outlets::import_as(parallax_outlets::Format::Opml, &name, &bytes)
+            .with_context(|| format!("cannot read the OPML file {}", path.display()))?;
+        for diagnostic in &import.diagnostics {
+            eprintln!("warning: {diagnostic}");
+        }
+        store.import(&import.outlets, &import.ratings, &import.feeds)?;
+        urls.extend(import.feeds.into_iter().map(|feed| feed.url));
+    }
+    if urls.is_empty() {
+        bail!("the OPML files list no feeds");
+    }
+    Ok(Some(urls))
+}
+
+/// Empties DIR/demo of what an earlier demo left (only the files the demo
+/// writes), so the sample stories are replayed with current dates.
+fn prepare_demo_dir(data_dir: &Path) -> Result<PathBuf> {
+    let dir = data_dir.join(DEMO_DIR);
+    let database = parallax_server::server::DATABASE_FILE;
+    for file in [database.to_string(), format!("{database}-wal"), format!("{database}-shm")] {
+        let path = dir.join(file);
+        if path.exists() {
+            std::fs::remove_file(&path).with_context(|| format!("cannot reset the demo: {}", path.display()))?;
+        }
+    }
+    let search = dir.join(parallax_server::server::SEARCH_DIR);
+    if search.exists() {
+        std::fs::remove_dir_all(&search).with_context(|| format!("cannot reset the demo: {}", search.display()))?;
+    }
+    Ok(dir)
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,242 @@
+//! `parallax summarize` and `parallax eval summary`: the summariser stored
+//! stories use, over JSON Lines.
+
+use std::collections::HashMap;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use parallax_core::LeanBucket;
+use parallax_summary::rouge::{self, RougeScores};
+use parallax_summary::{ArticleText, StoryInput, SummaryConfig};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::jsonl;
+
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// JSON Lines of stories: {"story", "articles": [{"id", "title", "text",
+    /// "outlet"?, "side"? ("left"|"center"|"right")}]}. Standard input by default.
+    #[arg(long, short, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Where to write {"story", "title", "bullets", "sides"} lines.
+    /// Standard output by default.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalSummaryArgs {
+    /// Stories as for `parallax summarize`, each with a "reference" (a
+    /// string, or {"title", "text"} whose text is scored against). Articles
+    /// may also be given as ids, resolved through --articles.
+    #[arg(long, value_name = "FILE")]
+    input: PathBuf,
+    /// Articles ({"id", "title", "text"} lines) for stories that list ids.
+    /// Defaults to cluster-in.jsonl beside the input, when it exists.
+    #[arg(long, value_name = "FILE")]
+    articles: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ArticleLine {
+    id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    outlet: Option<String>,
+    #[serde(default)]
+    side: Option<LeanBucket>,
+    #[serde(default)]
+    language: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ArticleRef {
+    Inline(ArticleLine),
+    Id(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Reference {
+    Text(String),
+    Parts { text: String },
+}
+
+#[derive(Debug, Deserialize)]
+struct StoryLine {
+    story: String,
+    articles: Vec<ArticleRef>,
+    #[serde(default)]
+    reference: Option<Reference>,
+}
+
+fn texts(articles: &[ArticleLine]) -> Vec<ArticleText<'_>> {
+    articles
+        .iter()
+        .map(|a| ArticleText {
+            id: &a.id,
+            title: &a.title,
+            text: &a.text,
+            outlet: a.outlet.as_deref(),
+            side: a.side,
+            language: a.language.as_deref(),
+        })
+        .collect()
+}
+
+fn bullet_texts(bullets: &[parallax_summary::Bullet]) -> Vec<&str> {
+    bullets.iter().map(|b| b.text.as_str()).collect()
+}
+
+/// The articles of `story`, resolving ids through `known`; unknown ids are
+/// reported and left out.
+fn resolve(story: &StoryLine, known: &HashMap<String, ArticleLine>) -> Vec<ArticleLine> {
+    story
+        .articles
+        .iter()
+        .filter_map(|article| match article {
+            ArticleRef::Inline(line) => Some(line.clone()),
+            ArticleRef::Id(id) => {
+                let found = known.get(id).cloned();
+                if found.is_none() {
+                    eprintln!("warning: story {}: unknown article {id:?} left out", story.story);
+                }
+                found
+            }
+        })
+        .collect()
+}
+
+pub fn run_summarize(args: SummarizeArgs, config: &SummaryConfig) -> Result<()> {
+    let mut out = BufWriter::new(jsonl::writer(args.output.as_deref())?);
+    let mut failure = None;
+    jsonl::read_lines(args.input.as_deref(), |_, story: StoryLine| {
+        if failure.is_some() {
+            return;
+        }
+        let articles = resolve(&story, &HashMap::new());
+        let texts = texts(&articles);
+        let summary = parallax_summary::summarize(&StoryInput { articles: &texts }, config);
+        let line = json!({
+            "story": story.story,
+            "title": summary.title,
+            "bullets": bullet_texts(&summary.bullets),
+            "sides": {
+                "left": bullet_texts(&summary.sides.left),
+                "center": bullet_texts(&summary.sides.center),
+                "right": bullet_texts(&summary.sides.right),
+            },
+        });
+        failure = jsonl::write_line(&mut out, &line).err();
+    })?;
+    failure.map_or(Ok(()), Err)?;
+    out.flush().context("summarize: cannot write the output")
+}
+
+/// The lead baseline of the evaluation: the first sentence of each article,
+/// cut at the first `.`, `!` or `?` followed by a space, as the published
+/// figures for neus-dev were computed.
+fn lead_baseline(articles: &[ArticleLine]) -> String {
+    articles
+        .iter()
+        .map(|a| {
+            let text = a.text.trim();
+            let cut = text.char_indices().zip(text.chars().skip(1)).find_map(|((i, c), next)| {
+                (matches!(c, '.' | '!' | '?') && next.is_whitespace()).then_some(i + c.len_utf8())
+            });
+            &text[..cut.unwrap_or(text.len())]
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Default)]
+struct Totals {
+    scores: [f64; 3],
+    words: usize,
+    stories: usize,
+}
+
+impl Totals {
+    fn add(&mut self, scores: RougeScores, summary: &str) {
+        self.scores[0] += scores.rouge1.f1;
+        self.scores[1] += scores.rouge2.f1;
+        self.scores[2] += scores.rouge_l.f1;
+        self.words += summary.split_whitespace().count();
+        self.stories += 1;
+    }
+
+    fn line(&self, name: &str) -> String {
+        let n = self.stories.max(1) as f64;
+        format!(
+            "{name:<22} ROUGE-1 {:.3}  ROUGE-2 {:.3}  ROUGE-L {:.3}  ({:.1} words on average)",
+            self.scores[0] / n,
+            self.scores[1] / n,
+            self.scores[2] / n,
+            self.words as f64 / n
+        )
+    }
+}
+
+pub fn run_eval(args: EvalSummaryArgs, config: &SummaryConfig) -> Result<()> {
+    let articles_path = args.articles.clone().or_else(|| {
+        let beside = args.input.parent().unwrap_or(Path::new(".")).join("cluster-in.jsonl");
+        beside.exists().then_some(beside)
+    });
+    let mut known = HashMap::new();
+    if let Some(path) = &articles_path {
+        jsonl::read_lines(Some(path), |_, article: ArticleLine| {
+            known.insert(article.id.clone(), article);
+        })?;
+    }
+    let mut stories = Vec::new();
+    jsonl::read_lines(Some(&args.input), |number, story: StoryLine| match &story.reference {
+        Some(_) => stories.push(story),
+        None => eprintln!("warning: line {number}: story {} has no reference; skipped", story.story),
+    })?;
+    if stories.is_empty() {
+        bail!("eval summary: no story with a reference in {}", args.input.display());
+    }
+
+    let resolved: Vec<Vec<ArticleLine>> = stories.iter().map(|s| resolve(s, &known)).collect();
+    let started = Instant::now();
+    let summaries: Vec<String> = resolved
+        .iter()
+        .map(|articles| {
+            let texts = texts(articles);
+            let summary = parallax_summary::summarize(&StoryInput { articles: &texts }, config);
+            bullet_texts(&summary.bullets).join(" ")
+        })
+        .collect();
+    let elapsed = started.elapsed().as_secs_f64();
+
+    let mut ours = Totals::default();
+    let mut lead = Totals::default();
+    for ((story, articles), summary) in stories.iter().zip(&resolved).zip(&summaries) {
+        let reference = match &story.reference {
+            Some(Reference::Text(text) | Reference::Parts { text }) => text.as_str(),
+            None => continue,
+        };
+        ours.add(rouge::score(reference, summary), summary);
+        let baseline = lead_baseline(articles);
+        lead.add(rouge::score(reference, &baseline), &baseline);
+    }
+    println!("stories: {}", ours.stories);
+    println!("{}", ours.line("parallax (default)"));
+    println!("{}", lead.line("lead sentences"));
+    println!(
+        "speed: {:.0} stories/s ({:.2} s for {} stories, one core)",
+        stories.len() as f64 / elapsed.max(1e-9),
+        elapsed,
+        stories.len()
+    );
+    Ok(())
+}
