@@ -94,9 +94,21 @@ pub struct IngestOptions {
 
 /// The result of fetching and parsing one feed, before storage.
 enum Fetched {
-    Parsed { parsed: ParsedFeed, validators: Validators },
-    NotModified { validators: Validators },
-    Failed { reason: String, retry_after: Option<std::time::Duration> },
+    /// `refresh_after` is the publisher's hint (the larger of RSS `<ttl>`
+    /// and Cache-Control `max-age`), for the scheduler to clamp.
+    Parsed {
+        parsed: ParsedFeed,
+        validators: Validators,
+        refresh_after: Option<std::time::Duration>,
+    },
+    NotModified {
+        validators: Validators,
+        refresh_after: Option<std::time::Duration>,
+    },
+    Failed {
+        reason: String,
+        retry_after: Option<std::time::Duration>,
+    },
 }
 
 struct Done {
@@ -119,8 +131,12 @@ pub async fn ingest(
     let fetcher = Fetcher::new(&config.fetch)?;
     let now = Utc::now();
     let mut summary = IngestSummary::default();
-    let (due, waiting): (Vec<_>, Vec<_>) =
-        feeds.into_iter().partition(|feed| options.ignore_backoff || feed.next_fetch.is_none_or(|next| next <= now));
+    // Only failing feeds wait: a healthy feed's next_fetch is the
+    // publisher's refresh hint, which the scheduler honours, not a reason to
+    // skip a fetch someone asked for.
+    let (due, waiting): (Vec<_>, Vec<_>) = feeds.into_iter().partition(|feed| {
+        options.ignore_backoff || feed.consecutive_failures == 0 || feed.next_fetch.is_none_or(|next| next <= now)
+    });
     progress.started(due.len() + waiting.len());
     for feed in waiting {
         let until = feed.next_fetch.unwrap_or(now);
@@ -178,13 +194,14 @@ async fn fetch_and_parse(fetcher: &Fetcher, feed: &FeedRecord, clean: parallax_c
     let body = match fetcher.fetch(&feed.source.url, &validators).await {
         Ok(FetchOutcome::Fetched(body)) => body,
         Ok(FetchOutcome::NotModified(not_modified)) => {
-            return Fetched::NotModified { validators: not_modified.validators };
+            return Fetched::NotModified { validators: not_modified.validators, refresh_after: not_modified.max_age };
         }
         Err(error) => return Fetched::Failed { retry_after: error.retry_after(), reason: error.to_string() },
     };
     let feed_url = feed.source.url.clone();
     let outlet = feed.source.outlet.clone();
     let fetched_at = Utc::now();
+    let max_age = body.max_age;
     // Parsing a 15 MiB feed takes long enough to stall the async workers.
     let parsed = tokio::task::spawn_blocking(move || {
         let context = FeedContext {
@@ -197,16 +214,24 @@ async fn fetch_and_parse(fetcher: &Fetcher, feed: &FeedRecord, clean: parallax_c
     })
     .await;
     match parsed {
-        Ok(Ok((parsed, validators))) => Fetched::Parsed { parsed, validators },
+        Ok(Ok((parsed, validators))) => {
+            let refresh_after = parsed.ttl.max(max_age);
+            Fetched::Parsed { parsed, validators, refresh_after }
+        }
         Ok(Err(error)) => Fetched::Failed { reason: error.to_string(), retry_after: None },
         Err(join_error) => Fetched::Failed { reason: format!("feed: parser crashed: {join_error}"), retry_after: None },
     }
 }
 
+/// `at` plus the publisher's refresh hint, if it gave one.
+fn after(at: DateTime<Utc>, hint: Option<std::time::Duration>) -> Option<DateTime<Utc>> {
+    hint.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| at + d)
+}
+
 fn store_outcome(store: &mut dyn Store, done: &Done, config: &Config) -> Result<FeedOutcome, StoreError> {
     let url = &done.feed.source.url;
     match &done.fetched {
-        Fetched::Parsed { parsed, validators } => {
+        Fetched::Parsed { parsed, validators, refresh_after } => {
             let counts = store.insert_articles(&parsed.articles)?;
             for diagnostic in &parsed.diagnostics {
                 tracing::debug!(feed = %url, "{diagnostic}");
@@ -217,7 +242,7 @@ fn store_outcome(store: &mut dyn Store, done: &Done, config: &Config) -> Result<
                 &FetchRecord::Fetched {
                     etag: validators.etag.clone(),
                     last_modified: validators.last_modified.clone(),
-                    next_fetch: None,
+                    next_fetch: after(done.at, *refresh_after),
                 },
             )?;
             Ok(FeedOutcome::Fetched {
@@ -226,14 +251,14 @@ fn store_outcome(store: &mut dyn Store, done: &Done, config: &Config) -> Result<
                 diagnostics: parsed.diagnostics.len(),
             })
         }
-        Fetched::NotModified { validators } => {
+        Fetched::NotModified { validators, refresh_after } => {
             store.record_fetch(
                 url,
                 done.at,
                 &FetchRecord::NotModified {
                     etag: validators.etag.clone().or_else(|| done.feed.etag.clone()),
                     last_modified: validators.last_modified.clone().or_else(|| done.feed.last_modified.clone()),
-                    next_fetch: None,
+                    next_fetch: after(done.at, *refresh_after),
                 },
             )?;
             Ok(FeedOutcome::NotModified)

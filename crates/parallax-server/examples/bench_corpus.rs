@@ -32,8 +32,8 @@ impl Lcg {
 
 const WORDS: &[&str] = &[
     "council", "budget", "storm", "election", "court", "bridge", "hospital", "school", "river", "police", "tariff",
-    "minister", "senate", "strike", "market", "energy", "housing", "transit", "audit", "wildfire", "vaccine",
-    "harbor", "treaty", "summit", "protest", "airport", "factory", "farmers", "museum", "stadium",
+    "minister", "senate", "strike", "market", "energy", "housing", "transit", "audit", "wildfire", "vaccine", "harbor",
+    "treaty", "summit", "protest", "airport", "factory", "farmers", "museum", "stadium",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

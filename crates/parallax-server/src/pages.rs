@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;

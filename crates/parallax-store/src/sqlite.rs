@@ -579,14 +579,13 @@ impl Store for SqliteStore {
     }
 
     fn story(&self, id: i64) -> Result<Option<StoryRecord>> {
+        // Cached: the story page reads this on every request.
         let found: Option<(i64, i64, Option<String>)> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT first_published, last_updated, view FROM stories WHERE id = ?1 AND merged_into IS NULL",
-                [id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
-            .optional()
+            .and_then(|mut stmt| stmt.query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).optional())
             .map_err(sql("look up story"))?;
         let Some((first, last, view)) = found else { return Ok(None) };
         let view = view

@@ -53,25 +53,7 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
     }
     let mut store = open_store(data_dir)?;
 
-    let selected: Option<Vec<String>> = if args.opml.is_empty() {
-        if store.counts()?.feeds == 0 {
-            eprintln!("No feeds registered yet: registering the bundled outlet list.");
-            import_bytes(&mut store, BUNDLED_OPML_NAME, BUNDLED_OPML.as_bytes())?;
-        }
-        None
-    } else {
-        let mut urls = Vec::new();
-        for path in &args.opml {
-            let bytes = read_file(path)?;
-            let name = file_name(path);
-            let import = parallax_outlets::import_as(parallax_outlets::Format::Opml, &name, &bytes)
-                .with_context(|| format!("cannot read the OPML file {}", path.display()))?;
-            report_diagnostics(&import.diagnostics);
-            store.import(&import.outlets, &import.ratings, &import.feeds)?;
-            urls.extend(import.feeds.into_iter().map(|feed| feed.url));
-        }
-        Some(urls)
-    };
+    let selected = register_feeds(&mut store, &args.opml)?;
     let feeds = store.feeds(selected.as_deref())?;
     if feeds.is_empty() {
         bail!("no feeds to fetch; add some with `parallax outlets import FILE.opml` or pass --opml FILE");
@@ -95,6 +77,32 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
         stories.articles, stories.new_stories, stories.copies, stories.merges
     );
     Ok(())
+}
+
+/// Registers the feeds to fetch: those of the OPML files given (returned,
+/// so only they are fetched), or, when no feed is known yet, the bundled
+/// list (`None`: every known feed is fetched).
+pub fn register_feeds(store: &mut dyn Store, opml: &[PathBuf]) -> Result<Option<Vec<String>>> {
+    if opml.is_empty() {
+        if store.counts()?.feeds == 0 {
+            eprintln!("No feeds registered yet: registering the bundled outlet list.");
+            import_bytes(store, BUNDLED_OPML_NAME, BUNDLED_OPML.as_bytes())?;
+        }
+        return Ok(None);
+    }
+    let mut urls = Vec::new();
+    for path in opml {
+        let bytes = read_file(path)?;
+        let import = parallax_outlets::import_as(parallax_outlets::Format::Opml, &file_name(path), &bytes)
+            .with_context(|| format!("cannot read the OPML file {}", path.display()))?;
+        report_diagnostics(&import.diagnostics);
+        store.import(&import.outlets, &import.ratings, &import.feeds)?;
+        urls.extend(import.feeds.into_iter().map(|feed| feed.url));
+    }
+    if urls.is_empty() {
+        bail!("the OPML files list no feeds; check them with `parallax outlets import FILE`");
+    }
+    Ok(Some(urls))
 }
 
 fn print_summary(summary: &IngestSummary) {

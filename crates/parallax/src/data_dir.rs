@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use parallax_ingest::Config;
+use parallax_server::ServerConfig;
 use parallax_store::SqliteStore;
 
 const DATABASE_FILE: &str = "parallax.sqlite";
@@ -17,19 +18,35 @@ pub fn open_store(dir: &Path) -> Result<SqliteStore> {
     Ok(SqliteStore::open(&dir.join(DATABASE_FILE))?)
 }
 
-/// Reads the configuration: `explicit` if given (it must exist), else
-/// `DIR/parallax.toml` if it exists, else the defaults.
+/// Reads the pipeline configuration; see [`load_config_with_server`].
 pub fn load_config(dir: &Path, explicit: Option<&Path>) -> Result<Config> {
+    load_config_with_server(dir, explicit).map(|(config, _)| config)
+}
+
+/// Reads the configuration file: `explicit` if given (it must exist), else
+/// `DIR/parallax.toml` if it exists, else the defaults. Its `[server]` table
+/// configures `parallax serve`; the rest configures the pipeline.
+pub fn load_config_with_server(dir: &Path, explicit: Option<&Path>) -> Result<(Config, ServerConfig)> {
     let path: PathBuf = match explicit {
         Some(path) => path.to_path_buf(),
         None => {
             let default = dir.join(CONFIG_FILE);
             if !default.exists() {
-                return Ok(Config::default());
+                return Ok((Config::default(), ServerConfig::default()));
             }
             default
         }
     };
     let text = std::fs::read_to_string(&path).with_context(|| format!("config: cannot read {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("config: {} is not valid", path.display()))
+    let mut table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("config: {} is not valid TOML", path.display()))?;
+    let server = match table.remove("server") {
+        Some(value) => {
+            value.try_into().with_context(|| format!("config: [server] in {} is not valid", path.display()))?
+        }
+        None => ServerConfig::default(),
+    };
+    let config =
+        toml::Value::Table(table).try_into().with_context(|| format!("config: {} is not valid", path.display()))?;
+    Ok((config, server))
 }

@@ -4,15 +4,11 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
-use parallax_ingest::Config;
-use parallax_server::{ServeOptions, Server, ServerConfig};
-use parallax_store::{SqliteStore, Store};
+use parallax_server::{ServeOptions, Server};
+use parallax_store::SqliteStore;
 
-/// The outlet list registered when no feed is known yet, as `ingest` does.
-const BUNDLED_OPML: &str = include_str!("../../../outlets/default.opml");
-const CONFIG_FILE: &str = "parallax.toml";
 /// The demo keeps its own database beside the real one and rebuilds it at
 /// every start, so its dates are always fresh and real data is never mixed
 /// with sample data.
@@ -55,7 +51,7 @@ pub struct ServeArgs {
 }
 
 pub fn serve(data_dir: &Path, config_path: Option<&Path>, args: ServeArgs) -> Result<()> {
-    let (mut config, mut server) = load_config(data_dir, config_path)?;
+    let (mut config, mut server) = crate::data_dir::load_config_with_server(data_dir, config_path)?;
     config.fetch.allow_private_networks |= args.allow_private_networks;
     if let Some(listen) = args.listen {
         server.listen = listen;
@@ -96,63 +92,10 @@ pub fn serve(data_dir: &Path, config_path: Option<&Path>, args: ServeArgs) -> Re
     Ok(())
 }
 
-/// Reads the configuration file: its `[server]` table configures the
-/// server, the rest the pipeline (`explicit` must exist; else
-/// `DIR/parallax.toml` if it exists; else the defaults).
-fn load_config(dir: &Path, explicit: Option<&Path>) -> Result<(Config, ServerConfig)> {
-    let path = match explicit {
-        Some(path) => path.to_path_buf(),
-        None => {
-            let default = dir.join(CONFIG_FILE);
-            if !default.exists() {
-                return Ok((Config::default(), ServerConfig::default()));
-            }
-            default
-        }
-    };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("config: cannot read {}", path.display()))?;
-    let mut table: toml::Table =
-        toml::from_str(&text).with_context(|| format!("config: {} is not valid TOML", path.display()))?;
-    let server = match table.remove("server") {
-        Some(value) => {
-            value.try_into().with_context(|| format!("config: [server] in {} is not valid", path.display()))?
-        }
-        None => ServerConfig::default(),
-    };
-    let config =
-        toml::Value::Table(table).try_into().with_context(|| format!("config: {} is not valid", path.display()))?;
-    Ok((config, server))
-}
-
-/// Registers the feeds to refresh: the OPML files given, or the bundled
-/// list when no feed is known. Returns the selected URLs, if any.
+/// Registers the feeds to refresh, as `ingest` does.
 fn register_feeds(dir: &Path, opml: &[PathBuf]) -> Result<Option<Vec<String>>> {
     let mut store = SqliteStore::open(&dir.join(parallax_server::server::DATABASE_FILE))?;
-    if opml.is_empty() {
-        if store.counts()?.feeds == 0 {
-            eprintln!("No feeds registered yet: registering the bundled outlet list.");
-            let import =
-                parallax_outlets::import_as(parallax_outlets::Format::Opml, "default.opml", BUNDLED_OPML.as_bytes())?;
-            store.import(&import.outlets, &import.ratings, &import.feeds)?;
-        }
-        return Ok(None);
-    }
-    let mut urls = Vec::new();
-    for path in opml {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        let import = parallax_outlets::import_as(parallax_outlets::Format::Opml, &name, &bytes)
-            .with_context(|| format!("cannot read the OPML file {}", path.display()))?;
-        for diagnostic in &import.diagnostics {
-            eprintln!("warning: {diagnostic}");
-        }
-        store.import(&import.outlets, &import.ratings, &import.feeds)?;
-        urls.extend(import.feeds.into_iter().map(|feed| feed.url));
-    }
-    if urls.is_empty() {
-        bail!("the OPML files list no feeds");
-    }
-    Ok(Some(urls))
+    crate::commands::register_feeds(&mut store, opml)
 }
 
 /// Empties DIR/demo of what an earlier demo left (only the files the demo
