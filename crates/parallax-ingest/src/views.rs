@@ -28,15 +28,9 @@ impl Profiles {
     }
 }
 
-/// Computes a story's view from its articles and its outlets' profiles.
-pub fn story_view(
-    story: &StoryRecord,
-    texts: &HashMap<i64, String>,
-    profiles: &HashMap<String, OutletProfile>,
-    summary: &SummaryConfig,
-    blindspots: &BlindspotConfig,
-) -> StoryView {
-    let covered: Vec<CoveredArticle<'_>> = story
+/// A story's articles as coverage analytics reads them.
+pub fn covered_articles(story: &StoryRecord) -> Vec<CoveredArticle<'_>> {
+    story
         .articles
         .iter()
         .map(|member| {
@@ -50,8 +44,18 @@ pub fn story_view(
                 copy_of: member.copy_of,
             }
         })
-        .collect();
-    let coverage = parallax_coverage::coverage(&covered, profiles, blindspots);
+        .collect()
+}
+
+/// Computes a story's view from its articles and its outlets' profiles.
+pub fn story_view(
+    story: &StoryRecord,
+    texts: &HashMap<i64, String>,
+    profiles: &HashMap<String, OutletProfile>,
+    summary: &SummaryConfig,
+    blindspots: &BlindspotConfig,
+) -> StoryView {
+    let coverage = parallax_coverage::coverage(&covered_articles(story), profiles, blindspots);
 
     let ids: Vec<String> = story.articles.iter().map(|m| m.article.id.to_string()).collect();
     let texts: Vec<ArticleText<'_>> = story
