@@ -127,8 +127,8 @@ struct Vocabulary {
     free: Vec<u32>,
 }
 
-/// Key of a recycled id awaiting reuse (a hash value as likely as any other,
-/// and only ever compared for ids already known to be live).
+/// Key of a recycled id awaiting reuse; an id is live only while `ids`
+/// maps its key back to it, so a real key of 0 is no confusion.
 const FORGOTTEN: u64 = 0;
 
 impl Vocabulary {
@@ -151,8 +151,10 @@ impl Vocabulary {
     }
 
     fn forget(&mut self, id: u32) {
-        let key = std::mem::replace(&mut self.keys[id as usize], FORGOTTEN);
-        if self.ids.remove(&key).is_some() {
+        let Some(&key) = self.keys.get(id as usize) else { return };
+        if self.ids.get(&key) == Some(&id) {
+            self.ids.remove(&key);
+            self.keys[id as usize] = FORGOTTEN;
             self.free.push(id);
         }
     }
@@ -168,7 +170,6 @@ pub(crate) struct Analyzer {
     /// Key of a lower-cased surface form in a language -> what it stands
     /// for, so each distinct word is stemmed once.
     surface_cache: FxHashMap<u64, Surface>,
-    chars: Vec<char>,
     lower: String,
     tokens: Vec<Token>,
     counts: FxHashMap<u32, (f32, TermKind)>,
@@ -190,7 +191,6 @@ impl Analyzer {
             stop_words,
             vocabulary: Vocabulary::default(),
             surface_cache: FxHashMap::default(),
-            chars: Vec::new(),
             lower: String::new(),
             tokens: Vec::new(),
             counts: FxHashMap::default(),
@@ -228,9 +228,9 @@ impl Analyzer {
     ) {
         self.lower.clear();
         self.tokens.clear();
-        tokenize(title, IN_TITLE, &mut self.chars, &mut self.lower, &mut self.tokens);
+        tokenize(title, IN_TITLE, &mut self.lower, &mut self.tokens);
         let title_tokens = self.tokens.len();
-        tokenize(text, 0, &mut self.chars, &mut self.lower, &mut self.tokens);
+        tokenize(text, 0, &mut self.lower, &mut self.tokens);
 
         let lang = match language {
             Some(code) => language_id(code),
@@ -354,7 +354,14 @@ impl Analyzer {
 
     /// The word term of `lower[start..end]` (none for a stop word unless
     /// written as an acronym) and whether it is a stop word of `lang`.
-    fn word_term(&mut self, lang: LangId, stop_bit: u32, start: usize, end: usize, acronym: bool) -> (Option<u32>, bool) {
+    fn word_term(
+        &mut self,
+        lang: LangId,
+        stop_bit: u32,
+        start: usize,
+        end: usize,
+        acronym: bool,
+    ) -> (Option<u32>, bool) {
         let key = key_hash(word_prefix(lang), &self.lower[start..end]);
         let cached = match self.surface_cache.get(&key) {
             Some(&cached) => cached,
@@ -496,26 +503,29 @@ fn is_ideograph(c: char) -> bool {
 /// one number, with `,` read as `.` so `1,000` and `1.000` meet. Dotted
 /// acronyms (`U.S.`) become one all-caps token. Sentence starts are tracked
 /// so capitals there are not taken for names.
-fn tokenize(s: &str, extra_flags: u8, chars: &mut Vec<char>, lower: &mut String, tokens: &mut Vec<Token>) {
-    chars.clear();
-    chars.extend(s.chars());
-    let chars = &chars[..];
+fn tokenize(s: &str, extra_flags: u8, lower: &mut String, tokens: &mut Vec<Token>) {
+    // `i` is a byte offset; ASCII (most text) is read without decoding.
+    let bytes = s.as_bytes();
+    let char_at = |i: usize| match bytes.get(i) {
+        Some(&byte) if byte.is_ascii() => Some(byte as char),
+        Some(_) => s.get(i..).and_then(|rest| rest.chars().next()),
+        None => None,
+    };
     let mut sentence_start = true;
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    while let Some(c) = char_at(i) {
         if is_ideograph(c) {
             let start = lower.len() as u32;
             lower.push(c);
             tokens.push(Token { start, end: lower.len() as u32, flags: extra_flags | IDEOGRAPH });
-            i += 1;
+            i += c.len_utf8();
             continue;
         }
         if !c.is_alphanumeric() {
             if matches!(c, '.' | '!' | '?' | ':' | '\n' | '。' | '！' | '？') {
                 sentence_start = true;
             }
-            i += 1;
+            i += c.len_utf8();
             continue;
         }
         let start = lower.len() as u32;
@@ -528,8 +538,7 @@ fn tokenize(s: &str, extra_flags: u8, chars: &mut Vec<char>, lower: &mut String,
         let mut digits_only = true;
         let mut first = true;
         let mut dotted = false;
-        while i < chars.len() {
-            let c = chars[i];
+        while let Some(c) = char_at(i) {
             if c.is_alphanumeric() && !is_ideograph(c) {
                 if c.is_alphabetic() {
                     letters += 1;
@@ -549,16 +558,17 @@ fn tokenize(s: &str, extra_flags: u8, chars: &mut Vec<char>, lower: &mut String,
                     lower.extend(c.to_lowercase());
                 }
                 first = false;
-                i += 1;
+                i += c.len_utf8();
                 continue;
             }
-            let next = chars.get(i + 1).copied();
+            let after_c = i + c.len_utf8();
+            let next = char_at(after_c);
             let joins_number = matches!(c, '.' | ',') && digits_only && next.is_some_and(|n| n.is_ascii_digit());
             let joins_acronym = c == '.'
                 && letters == uppercase
                 && letters > 0
                 && next.is_some_and(|n| n.is_uppercase())
-                && chars.get(i + 2).is_none_or(|&after| !after.is_alphanumeric());
+                && next.and_then(|n| char_at(after_c + n.len_utf8())).is_none_or(|after| !after.is_alphanumeric());
             if joins_number {
                 lower.push('.');
                 i += 1;
@@ -580,7 +590,7 @@ fn tokenize(s: &str, extra_flags: u8, chars: &mut Vec<char>, lower: &mut String,
         let initial = letters == 1 && uppercase == 1;
         tokens.push(Token { start, end, flags });
         sentence_start = false;
-        if (initial || dotted) && chars.get(i) == Some(&'.') {
+        if (initial || dotted) && char_at(i) == Some('.') {
             i += 1;
         }
     }
@@ -591,8 +601,8 @@ mod tests {
     use super::*;
 
     fn token_texts(s: &str) -> Vec<(String, u8)> {
-        let (mut chars, mut lower, mut tokens) = (Vec::new(), String::new(), Vec::new());
-        tokenize(s, 0, &mut chars, &mut lower, &mut tokens);
+        let (mut lower, mut tokens) = (String::new(), Vec::new());
+        tokenize(s, 0, &mut lower, &mut tokens);
         tokens.iter().map(|t| (lower[t.start as usize..t.end as usize].to_string(), t.flags)).collect()
     }
 
@@ -606,6 +616,21 @@ mod tests {
         assert!(tokens[3].1 & NUMBER != 0);
         assert!(tokens[6].1 & SENTENCE_START != 0, "a full stop after NBC ends the sentence");
         assert!(tokens[8].1 & SENTENCE_START == 0, "an initial does not end a sentence");
+    }
+
+    #[test]
+    fn forgotten_term_ids_go_to_new_terms() {
+        let mut vocabulary = Vocabulary::default();
+        let first = vocabulary.intern(key_hash(NUMBER_PREFIX, "1234"));
+        let second = vocabulary.intern(key_hash(NUMBER_PREFIX, "5678"));
+        assert_eq!(vocabulary.intern(key_hash(NUMBER_PREFIX, "1234")), first);
+        vocabulary.forget(first);
+        vocabulary.forget(first);
+        assert_eq!(vocabulary.ids.len(), 1);
+        let third = vocabulary.intern(key_hash(ENTITY_PREFIX, "kerry"));
+        assert_eq!(third, first, "the forgotten id is reused");
+        assert_eq!(vocabulary.intern(key_hash(NUMBER_PREFIX, "5678")), second);
+        assert_ne!(vocabulary.intern(key_hash(NUMBER_PREFIX, "1234")), first, "a forgotten term comes back as new");
     }
 
     #[test]

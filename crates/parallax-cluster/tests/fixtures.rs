@@ -25,42 +25,57 @@ fn load(case: &str) -> Vec<Line> {
     text.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{path}: {e}: {line}"))).collect()
 }
 
+fn input(line: &Line) -> ArticleInput<'_> {
+    ArticleInput {
+        key: line.key,
+        title: &line.title,
+        text: &line.text,
+        outlet: line.outlet.as_deref(),
+        language: line.language.as_deref(),
+        published: line.published,
+    }
+}
+
+/// Feeds the articles one at a time with `add`.
 fn run(lines: &[Line], config: ClusterConfig) -> (Clusterer, Vec<Assignment>) {
     let mut clusterer = Clusterer::new(config).expect("valid config");
-    let assignments = lines
-        .iter()
-        .map(|line| {
-            clusterer.add(&ArticleInput {
-                key: line.key,
-                title: &line.title,
-                text: &line.text,
-                outlet: line.outlet.as_deref(),
-                language: line.language.as_deref(),
-                published: line.published,
-            })
-        })
-        .collect();
+    let assignments = lines.iter().map(|line| clusterer.add(&input(line))).collect();
     (clusterer, assignments)
 }
 
-/// Clusters `testdata/<case>.jsonl` with `config` and checks that articles
-/// share a final story exactly when they share an `expect` label, and that
-/// copies point at their originals.
+/// Feeds the articles in one `add_batch` call.
+fn run_batch(lines: &[Line], config: ClusterConfig) -> (Clusterer, Vec<Assignment>) {
+    let mut clusterer = Clusterer::new(config).expect("valid config");
+    let inputs: Vec<ArticleInput> = lines.iter().map(input).collect();
+    let assignments = clusterer.add_batch(&inputs);
+    (clusterer, assignments)
+}
+
+/// Clusters `testdata/<case>.jsonl` with `config`, one article at a time
+/// and in one batch, and checks that articles share a final story exactly
+/// when they share an `expect` label, and that copies point at their
+/// originals.
 fn check(case: &str, config: ClusterConfig) {
     let lines = load(case);
-    let (_, assignments) = run(&lines, config);
+    let (_, one_by_one) = run(&lines, config.clone());
+    check_assignments(case, &lines, &one_by_one);
+    let (_, batched) = run_batch(&lines, config);
+    check_assignments(&format!("{case} (one batch)"), &lines, &batched);
+}
+
+fn check_assignments(case: &str, lines: &[Line], assignments: &[Assignment]) {
     let mut log = StoryLog::new();
-    for (line, assignment) in lines.iter().zip(&assignments) {
+    for (line, assignment) in lines.iter().zip(assignments) {
         log.record(line.key, assignment);
     }
     let predicted: BTreeMap<u64, u64> = log.final_stories().into_iter().collect();
     let mut groups: BTreeMap<u64, Vec<String>> = BTreeMap::new();
-    for line in &lines {
+    for line in lines {
         groups.entry(predicted[&line.key]).or_default().push(format!("{}:{}", line.key, line.expect));
     }
     let shown: Vec<String> = groups.values().map(|g| format!("[{}]", g.join(" "))).collect();
-    for a in &lines {
-        for b in &lines {
+    for a in lines {
+        for b in lines {
             let together = predicted[&a.key] == predicted[&b.key];
             assert_eq!(
                 together,
@@ -74,7 +89,7 @@ fn check(case: &str, config: ClusterConfig) {
             );
         }
     }
-    for (line, assignment) in lines.iter().zip(&assignments) {
+    for (line, assignment) in lines.iter().zip(assignments) {
         assert_eq!(assignment.copy_of, line.copy_of, "{case}: copy_of of article {}", line.key);
     }
 }
@@ -111,15 +126,40 @@ fn same_articles_in_same_order_give_same_stories() {
     let (_, first) = run(&lines, ClusterConfig::default());
     let (_, second) = run(&lines, ClusterConfig::default());
     assert_eq!(first, second);
+    let (_, first) = run_batch(&lines, ClusterConfig::default());
+    let (_, second) = run_batch(&lines, ClusterConfig::default());
+    assert_eq!(first, second);
+}
+
+#[test]
+fn add_is_a_batch_of_one() {
+    let lines = load("three_events");
+    let (_, added) = run(&lines, ClusterConfig::default());
+    let mut clusterer = Clusterer::new(ClusterConfig::default()).expect("valid config");
+    let batches_of_one: Vec<Assignment> =
+        lines.iter().flat_map(|line| clusterer.add_batch(std::slice::from_ref(&input(line)))).collect();
+    assert_eq!(added, batches_of_one);
+}
+
+#[test]
+fn a_batch_larger_than_max_batch_is_taken_in_chunks() {
+    let lines = load("three_events");
+    let config = ClusterConfig { max_batch: 4, ..ClusterConfig::default() };
+    let (_, whole) = run_batch(&lines, config.clone());
+    let mut clusterer = Clusterer::new(config).expect("valid config");
+    let inputs: Vec<ArticleInput> = lines.iter().map(input).collect();
+    let chunked: Vec<Assignment> = inputs.chunks(4).flat_map(|chunk| clusterer.add_batch(chunk)).collect();
+    assert_eq!(whole, chunked);
 }
 
 #[test]
 fn story_ids_are_first_article_keys_and_old_stories_leave_the_window() {
     let lines = load("window");
     let (clusterer, assignments) = run(&lines, ClusterConfig::default());
-    assert_eq!(assignments[0].story, 1);
-    assert_eq!(assignments[1].story, 1);
-    assert_eq!(assignments[2].story, 3);
+    let story_of = |key: u64| lines.iter().zip(&assignments).find(|(line, _)| line.key == key).map(|(_, a)| a.story);
+    assert_eq!(story_of(1), Some(1));
+    assert_eq!(story_of(2), Some(1));
+    assert_eq!(story_of(3), Some(3));
     assert_eq!(clusterer.story_of(1), None, "five days later the first story has left");
     assert_eq!(clusterer.story_of(3), Some(3));
     assert_eq!(clusterer.active_stories(), 1);

@@ -78,7 +78,12 @@ fn run(articles: &[&Article], config: &ClusterConfig, batch: usize) -> Run {
     let mut copies = 0;
     let inputs: Vec<ArticleInput> = articles
         .iter()
-        .map(|article| ArticleInput { key: article.key, title: &article.title, text: &article.text, ..Default::default() })
+        .map(|article| ArticleInput {
+            key: article.key,
+            title: &article.title,
+            text: &article.text,
+            ..Default::default()
+        })
         .collect();
     let started = Instant::now();
     let cpu_started = cpu_seconds();
