@@ -357,32 +357,26 @@ pub enum ExportCommand {
 
 pub fn export(data_dir: &Path, command: ExportCommand) -> Result<()> {
     let store = open_store(data_dir)?;
+    let (ExportCommand::Articles { output } | ExportCommand::Stories { output }) = &command;
+    let mut out = BufWriter::new(jsonl::writer(output.as_deref())?);
+    let mut failure = None;
+    let mut emit = |line: serde_json::Value| {
+        if failure.is_none() {
+            failure = jsonl::write_line(&mut out, &line).err();
+        }
+    };
     match command {
-        ExportCommand::Articles { output } => {
-            let mut out = BufWriter::new(jsonl::writer(output.as_deref())?);
-            let mut failure = None;
-            store.for_each_article(&mut |stored| {
-                if failure.is_none() {
-                    failure = jsonl::write_line(&mut out, &parallax_store::export::article_json(&stored)).err();
-                }
-                Ok(())
-            })?;
-            failure.map_or(Ok(()), Err)?;
-            out.flush().context("cannot write the export")
-        }
-        ExportCommand::Stories { output } => {
-            let mut out = BufWriter::new(jsonl::writer(output.as_deref())?);
-            let mut failure = None;
-            store.for_each_story(&mut |story| {
-                if failure.is_none() {
-                    failure = jsonl::write_line(&mut out, &parallax_store::export::story_json(&story)).err();
-                }
-                Ok(())
-            })?;
-            failure.map_or(Ok(()), Err)?;
-            out.flush().context("cannot write the export")
-        }
+        ExportCommand::Articles { .. } => store.for_each_article(&mut |stored| {
+            emit(parallax_store::export::article_json(&stored));
+            Ok(())
+        })?,
+        ExportCommand::Stories { .. } => store.for_each_story(&mut |story| {
+            emit(parallax_store::export::story_json(&story));
+            Ok(())
+        })?,
     }
+    failure.map_or(Ok(()), Err)?;
+    out.flush().context("cannot write the export")
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
