@@ -65,13 +65,20 @@ const OUTLETS: &[(&str, &str, &str, Item, Item)] = &[
     ),
 ];
 
-fn feed(outlet: &str, events: [(&str, &str); 2]) -> String {
+/// An outlet's feed with both items; outlet number `minute` publishes that
+/// many minutes after the first, so publication order (which the clusterer
+/// follows) does not depend on which feed's fetch finished first.
+fn feed(outlet: &str, minute: usize, events: [Item; 2]) -> String {
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>{outlet}</title>\
          <link>https://{outlet}/</link><description>Fixture</description>\n"
     );
     for (index, (title, lead)) in events.iter().enumerate() {
-        let day = if index == 0 { "Thu, 03 Jul 2025 18:00:00 +0000" } else { "Tue, 28 Oct 2025 16:00:00 +0000" };
+        let day = if index == 0 {
+            format!("Thu, 03 Jul 2025 18:{minute:02}:00 +0000")
+        } else {
+            format!("Tue, 28 Oct 2025 16:{minute:02}:00 +0000")
+        };
         xml.push_str(&format!(
             "<item><title>{title}</title><link>https://{outlet}/story-{index}</link><guid>{outlet}-{index}</guid>\
              <pubDate>{day}</pubDate><description>{lead}</description></item>\n"
@@ -85,8 +92,9 @@ fn feed(outlet: &str, events: [(&str, &str); 2]) -> String {
 fn each_event_becomes_one_story_with_exact_lean_counts() {
     let routes = OUTLETS
         .iter()
-        .map(|(outlet, _, _, ceasefire, storm)| {
-            (format!("/{outlet}.xml"), rss_route(feed(outlet, [*ceasefire, *storm]).into_bytes(), outlet))
+        .enumerate()
+        .map(|(minute, (outlet, _, _, ceasefire, storm))| {
+            (format!("/{outlet}.xml"), rss_route(feed(outlet, minute, [*ceasefire, *storm]).into_bytes(), outlet))
         })
         .collect();
     let fixtures = Fixtures::start(routes);
