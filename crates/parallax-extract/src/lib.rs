@@ -46,7 +46,8 @@ use thiserror::Error;
 pub use decode::{decode_html, sniff_encoding};
 
 /// Which extractor (or combination) [`extract`] runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ExtractorChoice {
     /// dom_smoothie's text, keeping the paragraphs that trafilatura also
     /// extracted; one extractor alone when the other finds nothing or when
@@ -59,8 +60,10 @@ pub enum ExtractorChoice {
     Trafilatura,
 }
 
-/// Limits and knobs of [`extract`].
-#[derive(Debug, Clone, PartialEq)]
+/// Limits and knobs of [`extract`]: the `[extract]` section of the
+/// configuration file, every key optional.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ExtractConfig {
     /// Largest page accepted, bytes of HTML. 5 MiB: the benchmark's article
     /// pages are at most 0.5 MiB, heavy modern ones (inline JSON state) a

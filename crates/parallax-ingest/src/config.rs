@@ -4,6 +4,7 @@
 use parallax_cluster::ClusterConfig;
 use parallax_core::config::{CleanConfig, FetchConfig, FullTextConfig, IngestConfig};
 use parallax_coverage::BlindspotConfig;
+use parallax_extract::ExtractConfig;
 use parallax_summary::SummaryConfig;
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,7 @@ pub struct Config {
     pub clean: CleanConfig,
     pub ingest: IngestConfig,
     pub fulltext: FullTextConfig,
+    pub extract: ExtractConfig,
     pub cluster: ClusterConfig,
     pub summary: SummaryConfig,
     pub blindspot: BlindspotConfig,

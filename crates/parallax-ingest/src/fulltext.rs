@@ -124,12 +124,9 @@ async fn fetch_text(
 /// Fetches and stores the full text of up to `fulltext.max_per_run`
 /// articles that want it. Every attempt is recorded, so an article is tried
 /// once; its teaser stays whatever happens.
-pub async fn fetch_full_texts(
-    store: &mut dyn Store,
-    config: &Config,
-    extract: &ExtractConfig,
-) -> Result<FullTextReport, IngestError> {
+pub async fn fetch_full_texts(store: &mut dyn Store, config: &Config) -> Result<FullTextReport, IngestError> {
     let settings = &config.fulltext;
+    let extract = &config.extract;
     let mut report = FullTextReport::default();
     if !settings.enabled || settings.max_per_run == 0 {
         return Ok(report);

@@ -195,8 +195,17 @@ impl Scheduler {
             let progress = MetricsProgress { metrics: &self.state.metrics, started: Instant::now() };
             let summary: IngestSummary = match &self.supply {
                 FeedSupply::Network => {
-                    parallax_ingest::ingest(store.as_mut(), due, &self.config, &IngestOptions::default(), &progress)
-                        .await?
+                    let summary = parallax_ingest::ingest(
+                        store.as_mut(),
+                        due,
+                        &self.config,
+                        &IngestOptions::default(),
+                        &progress,
+                    )
+                    .await?;
+                    // Full text before clustering, so new stories form on it.
+                    parallax_ingest::fulltext::fetch_full_texts(store.as_mut(), &self.config).await?;
+                    summary
                 }
                 FeedSupply::Demo(demo) => demo.replay(store.as_mut(), due, &progress)?,
             };

@@ -65,8 +65,7 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
     let summary = runtime.block_on(parallax_ingest::ingest(&mut store, feeds, &config, &options, &progress))?;
     progress.bar.finish_and_clear();
     print_summary(&summary);
-    let extract = parallax_extract::ExtractConfig::default();
-    let texts = runtime.block_on(parallax_ingest::fulltext::fetch_full_texts(&mut store, &config, &extract))?;
+    let texts = runtime.block_on(parallax_ingest::fulltext::fetch_full_texts(&mut store, &config))?;
     println!(
         "full text: {} pages tried, {} extracted, {} failed ({} refused by robots.txt); teasers kept where it failed",
         texts.attempted, texts.extracted, texts.failed, texts.disallowed

@@ -120,10 +120,10 @@ fn main() -> std::process::ExitCode {
             .and_then(|config| summary_cmd::run_summarize(args, &config.summary)),
         Command::Eval(EvalCommand::Summary(args)) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
             .and_then(|config| summary_cmd::run_eval(args, &config.summary)),
-        Command::Extract(args) => extract_cmd::run_extract(args, &parallax_extract::ExtractConfig::default()),
-        Command::Eval(EvalCommand::Extract(args)) => {
-            extract_cmd::run_eval(args, &parallax_extract::ExtractConfig::default())
-        }
+        Command::Extract(args) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
+            .and_then(|config| extract_cmd::run_extract(args, &config.extract)),
+        Command::Eval(EvalCommand::Extract(args)) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
+            .and_then(|config| extract_cmd::run_eval(args, &config.extract)),
         Command::Bench(command) => bench::run(command),
         Command::Serve(args) => serve::serve(&cli.data_dir, cli.config.as_deref(), args),
     };
