@@ -57,6 +57,15 @@ pub enum FetchError {
 
     #[error("fetch: reading the body of {url} failed: {detail}")]
     Body { url: String, detail: String },
+
+    /// An error status from a configured endpoint ([`crate::JsonClient`]),
+    /// with the start of its answer: model servers say there what was wrong
+    /// ("model not found").
+    #[error("fetch: HTTP {status} {reason}{}", AnswerNote(answer))]
+    EndpointStatus { status: u16, reason: String, answer: String },
+
+    #[error("fetch: the answer of {url} is not JSON: {detail}")]
+    NotJson { url: String, detail: String },
 }
 
 impl FetchError {
@@ -72,7 +81,7 @@ impl FetchError {
     /// The HTTP status, when the server answered with an error status.
     pub fn status(&self) -> Option<u16> {
         match self {
-            FetchError::Http { status, .. } => Some(*status),
+            FetchError::Http { status, .. } | FetchError::EndpointStatus { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -104,6 +113,14 @@ impl fmt::Display for RetryNote {
     }
 }
 
+struct AnswerNote<'a>(&'a str);
+
+impl fmt::Display for AnswerNote<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() { Ok(()) } else { write!(f, ": {}", self.0) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +147,18 @@ mod tests {
                 retry_after: Some(Duration::from_secs(120)),
             },
             "fetch: HTTP 429 Too Many Requests (retry after 120 s)",
+        );
+        check(
+            FetchError::EndpointStatus {
+                status: 404,
+                reason: "Not Found".into(),
+                answer: r#"{"error":"model 'x' not found"}"#.into(),
+            },
+            r#"fetch: HTTP 404 Not Found: {"error":"model 'x' not found"}"#,
+        );
+        check(
+            FetchError::EndpointStatus { status: 500, reason: "Internal Server Error".into(), answer: String::new() },
+            "fetch: HTTP 500 Internal Server Error",
         );
     }
 }

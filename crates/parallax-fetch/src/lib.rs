@@ -9,13 +9,19 @@
 //! decoded body enforced while streaming. It speaks conditional GET and
 //! reports the server's caching and back-off hints.
 //!
+//! Beside feeds, [`JsonClient`] posts JSON to one endpoint the operator
+//! configured (a model server for generative summaries). That URL is trusted
+//! configuration, never fetched content, so the address policy does not
+//! apply to it; the size cap and the timeout do.
+//!
 //! It must never parse what it fetched (a non-feed content type is not an
-//! error here; the parser decides), never use a proxy (it would bypass the
-//! address checks), and never retry on its own: scheduling and back-off
-//! belong to the caller.
+//! error here; the parser decides; [`JsonClient`] only checks that its answer
+//! is JSON), never use a proxy (it would bypass the address checks), and
+//! never retry on its own: scheduling and back-off belong to the caller.
 
 mod error;
 mod headers;
+mod json_client;
 pub mod policy;
 mod resolver;
 
@@ -28,6 +34,7 @@ use reqwest::header::{self, HeaderMap};
 use url::Url;
 
 pub use error::FetchError;
+pub use json_client::{JsonClient, JsonClientLimits};
 pub use policy::{AddressClass, AddressPolicy, ForbiddenAddress, IpNetwork};
 
 use resolver::{HostRefused, PolicyResolver};
@@ -196,22 +203,7 @@ impl Fetcher {
             return Err(self.status_error(status, headers));
         }
         let content_type = header_text(headers, header::CONTENT_TYPE);
-        let limit = self.limits.max_body_bytes;
-        // Exact only for an identity body; a compressed one is capped while decoding.
-        if response.content_length().is_some_and(|declared| declared > limit) {
-            return Err(FetchError::BodyTooLarge { limit_bytes: limit });
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|error| FetchError::Body { url: url.to_string(), detail: error_chain(&error.without_url()) })?
-        {
-            if body.len() as u64 + chunk.len() as u64 > limit {
-                return Err(FetchError::BodyTooLarge { limit_bytes: limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_body(&mut response, &url, self.limits.max_body_bytes).await?;
         Ok(FetchOutcome::Fetched(FetchedBody { final_url: url.to_string(), content_type, body, validators, max_age }))
     }
 
@@ -245,6 +237,27 @@ impl Fetcher {
         // The URL is already in the message.
         FetchError::Network { url: url.to_string(), detail: error_chain(&error.without_url()) }
     }
+}
+
+/// Reads a response's decoded body, stopping as soon as it exceeds `limit`
+/// bytes, so an oversized or bomb body is never buffered whole.
+async fn read_body(response: &mut reqwest::Response, url: &Url, limit: u64) -> Result<Vec<u8>, FetchError> {
+    // Exact only for an identity body; a compressed one is capped while decoding.
+    if response.content_length().is_some_and(|declared| declared > limit) {
+        return Err(FetchError::BodyTooLarge { limit_bytes: limit });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| FetchError::Body { url: url.to_string(), detail: error_chain(&error.without_url()) })?
+    {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Err(FetchError::BodyTooLarge { limit_bytes: limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// rustls with the ring provider, passed explicitly rather than installed as

@@ -14,6 +14,7 @@ mod backoff;
 mod config;
 pub mod fulltext;
 pub mod stories;
+mod summarizer;
 pub mod views;
 
 use std::collections::HashMap;
@@ -27,6 +28,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 pub use backoff::next_attempt_after_failure;
 pub use config::Config;
+pub use summarizer::Summarizer;
 
 /// What ingestion can fail with as a whole. A single feed's failure is never
 /// one of these: it is recorded and reported in [`IngestSummary::failed`].

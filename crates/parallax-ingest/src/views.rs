@@ -8,6 +8,8 @@ use parallax_coverage::{BlindspotConfig, CoveredArticle, OutletProfile};
 use parallax_store::{Store, StoreError, StoryRecord};
 use parallax_summary::{ArticleText, StoryInput, SummaryConfig};
 
+use crate::Summarizer;
+
 /// Outlet profiles, looked up once per outlet per pass.
 #[derive(Default)]
 pub struct Profiles {
@@ -52,7 +54,7 @@ pub fn story_view(
     story: &StoryRecord,
     texts: &HashMap<i64, String>,
     profiles: &HashMap<String, OutletProfile>,
-    summary: &SummaryConfig,
+    summarizer: &mut Summarizer,
     blindspots: &BlindspotConfig,
 ) -> StoryView {
     let coverage = parallax_coverage::coverage(&covered_articles(story), profiles, blindspots);
@@ -78,7 +80,7 @@ pub fn story_view(
         })
         .collect();
     let input = StoryInput { articles: &texts };
-    let summarised = parallax_summary::summarize(&input, summary);
+    let summarised = summarizer.summarize(story.id, &input);
     let bullets = |list: &[parallax_summary::Bullet]| -> Vec<Bullet> {
         list.iter()
             .map(|b| Bullet { text: b.text.clone(), article: b.article_id.parse().unwrap_or_default() })
@@ -119,7 +121,9 @@ pub fn story_view(
 }
 
 /// Recomputes and stores the views of `stories` (ids of live stories; gone
-/// ones are skipped), in one transaction.
+/// ones are skipped), in one transaction. With a generative endpoint
+/// configured, each story's title and bullets are asked of it, falling back
+/// to the extractive ones (see [`Summarizer`]).
 pub fn refresh_views(
     store: &mut dyn Store,
     stories: impl IntoIterator<Item = i64>,
@@ -127,13 +131,14 @@ pub fn refresh_views(
     blindspots: &BlindspotConfig,
 ) -> Result<usize, StoreError> {
     let mut profiles = Profiles::default();
+    let mut summarizer = Summarizer::new(summary);
     let mut views = Vec::new();
     for id in stories {
         let Some(story) = store.story(id)? else { continue };
         let ids: Vec<i64> = story.articles.iter().map(|m| m.article.id).collect();
         let texts = store.article_texts(&ids)?;
         let known = profiles.load(store, &story)?;
-        views.push((id, story_view(&story, &texts, known, summary, blindspots)));
+        views.push((id, story_view(&story, &texts, known, &mut summarizer, blindspots)));
     }
     store.set_story_views(&views)?;
     Ok(views.len())

@@ -4,14 +4,22 @@
 //! the numbers outlets disagree on ("nearly hour-long call" against "lasted
 //! several minutes"), and the ROUGE scores used to measure summaries.
 //!
-//! Everything is extractive and pure: sentences are split, stemmed and
-//! weighted by how many outlets say the same thing; no model, no network, no
-//! files, no clock. The crate must never rewrite an outlet's words (a bullet
-//! is a sentence exactly as published, attributed to its article) and never
-//! report a disagreement it cannot point to in two outlets' own sentences.
+//! The default summariser is extractive and pure: sentences are split,
+//! stemmed and weighted by how many outlets say the same thing; no model, no
+//! network, no files, no clock. It must never rewrite an outlet's words (a
+//! bullet is a sentence exactly as published, attributed to its article),
+//! and the crate must never report a disagreement it cannot point to in two
+//! outlets' own sentences.
+//!
+//! The optional [`generative`] backend, used only when the operator
+//! configures an endpoint, builds the request for an OpenAI-compatible chat
+//! model and reads its answer; the caller sends it. Its bullets are the
+//! model's words, each still attributed to an article, and any answer that
+//! is not what was asked for is an error the caller falls back on.
 
 mod analysis;
 mod disagree;
+pub mod generative;
 mod lang;
 pub mod rouge;
 mod sentences;

@@ -11,6 +11,7 @@
 
 use crate::StoryInput;
 use crate::analysis::{Analysis, analyse, overlap_cosine};
+use crate::generative::GenerativeConfig;
 use parallax_core::LeanBucket;
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +69,9 @@ pub struct SummaryConfig {
     /// (ROUGE-1 .430 against the editors' titles); 0.3 scores .442, 0.6
     /// .450, 1 (mean weight per word) .456.
     pub title_length_exponent: f32,
+    /// The optional model-written title and bullets (`[summary.generative]`);
+    /// off by default, when everything above is what summarises.
+    pub generative: GenerativeConfig,
 }
 
 impl Default for SummaryConfig {
@@ -84,6 +88,7 @@ impl Default for SummaryConfig {
             side_max_words: 60,
             loaded_title_factor: 0.5,
             title_length_exponent: 1.0,
+            generative: GenerativeConfig::default(),
         }
     }
 }

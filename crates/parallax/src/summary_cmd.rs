@@ -1,5 +1,6 @@
 //! `parallax summarize` and `parallax eval summary`: the summariser stored
-//! stories use, over JSON Lines.
+//! stories use (extractive, or the configured generative endpoint with the
+//! extractive fallback), over JSON Lines.
 
 use std::collections::HashMap;
 use std::io::{BufWriter, Write};
@@ -9,6 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use parallax_core::LeanBucket;
+use parallax_ingest::Summarizer;
 use parallax_summary::rouge::{self, RougeScores};
 use parallax_summary::{ArticleText, StoryInput, SummaryConfig};
 use serde::Deserialize;
@@ -117,6 +119,7 @@ fn resolve(story: &StoryLine, known: &HashMap<String, ArticleLine>) -> Vec<Artic
 
 pub fn run_summarize(args: SummarizeArgs, config: &SummaryConfig) -> Result<()> {
     let mut out = BufWriter::new(jsonl::writer(args.output.as_deref())?);
+    let mut summarizer = Summarizer::new(config);
     let mut failure = None;
     jsonl::read_lines(args.input.as_deref(), |_, story: StoryLine| {
         if failure.is_some() {
@@ -124,7 +127,7 @@ pub fn run_summarize(args: SummarizeArgs, config: &SummaryConfig) -> Result<()> 
         }
         let articles = resolve(&story, &HashMap::new());
         let texts = texts(&articles);
-        let summary = parallax_summary::summarize(&StoryInput { articles: &texts }, config);
+        let summary = summarizer.summarize(&story.story, &StoryInput { articles: &texts });
         let line = json!({
             "story": story.story,
             "title": summary.title,
@@ -207,12 +210,14 @@ pub fn run_eval(args: EvalSummaryArgs, config: &SummaryConfig) -> Result<()> {
     }
 
     let resolved: Vec<Vec<ArticleLine>> = stories.iter().map(|s| resolve(s, &known)).collect();
+    let mut summarizer = Summarizer::new(config);
     let started = Instant::now();
-    let summaries: Vec<String> = resolved
+    let summaries: Vec<String> = stories
         .iter()
-        .map(|articles| {
+        .zip(&resolved)
+        .map(|(story, articles)| {
             let texts = texts(articles);
-            let summary = parallax_summary::summarize(&StoryInput { articles: &texts }, config);
+            let summary = summarizer.summarize(&story.story, &StoryInput { articles: &texts });
             bullet_texts(&summary.bullets).join(" ")
         })
         .collect();
@@ -230,7 +235,8 @@ pub fn run_eval(args: EvalSummaryArgs, config: &SummaryConfig) -> Result<()> {
         lead.add(rouge::score(reference, &baseline), &baseline);
     }
     println!("stories: {}", ours.stories);
-    println!("{}", ours.line("parallax (default)"));
+    let engine = if config.generative.endpoint.is_some() { "parallax (generative)" } else { "parallax (default)" };
+    println!("{}", ours.line(engine));
     println!("{}", lead.line("lead sentences"));
     println!(
         "speed: {:.0} stories/s ({:.2} s for {} stories, one core)",

@@ -2,6 +2,7 @@
 //! on loopback, most of them hostile.
 
 mod full_text;
+mod generative;
 mod harness;
 mod hostile_feeds;
 #[cfg(unix)]
