@@ -9,4 +9,5 @@ mod hostile_feeds;
 mod kill_mid_ingest;
 mod opml;
 mod private_networks;
+mod real_articles;
 mod stories;
