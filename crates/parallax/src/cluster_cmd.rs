@@ -34,6 +34,11 @@ pub struct EvalClusterArgs {
     /// Gold stories: {"id", "story"} lines.
     #[arg(long, value_name = "FILE")]
     gold: PathBuf,
+    /// Cut every article's text to its first N words (0: headline only),
+    /// to measure what clustering loses when a feed gives only a teaser and
+    /// no full text is fetched.
+    #[arg(long, value_name = "N")]
+    teaser_words: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,7 +147,13 @@ pub fn run_cluster(args: ClusterArgs, config: &ClusterConfig) -> Result<()> {
 }
 
 pub fn run_eval(args: EvalClusterArgs, config: &ClusterConfig) -> Result<()> {
-    let (articles, published) = read_articles(Some(&args.input))?;
+    let (mut articles, published) = read_articles(Some(&args.input))?;
+    if let Some(words) = args.teaser_words {
+        for article in &mut articles {
+            article.text = article.text.as_deref().map(|text| crate::teaser::cut(text, words));
+        }
+        println!("texts cut to teasers of {words} words");
+    }
     let mut gold = Vec::new();
     jsonl::read_lines(Some(&args.gold), |_, line: GoldLine| gold.push((line.id, line.story)))?;
     let started = Instant::now();

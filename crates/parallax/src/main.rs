@@ -10,6 +10,7 @@ mod extract_cmd;
 mod jsonl;
 mod serve;
 mod summary_cmd;
+mod teaser;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
