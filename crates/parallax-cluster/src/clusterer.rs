@@ -4,7 +4,7 @@
 use crate::config::{ClusterConfig, ConfigError};
 use crate::postings::PostingList;
 use crate::text::{Analysis, Analyzer, TermKind, sketch_similarity};
-use crate::vector::{SparseVec, add_into, dot, keep_heaviest, norm};
+use crate::vector::{SparseVec, add_into, dense_dot, dot, keep_heaviest, norm};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 
@@ -24,6 +24,11 @@ pub struct ArticleInput<'a> {
     /// Publication time, unix seconds. Callers feed articles in this order;
     /// undated articles count as published at the latest time seen.
     pub published: Option<i64>,
+    /// A dense sentence embedding of title and lead, unit length (the
+    /// `embeddings` feature's model). Where both articles of a pair carry
+    /// one of the same length, their cosine blends in with
+    /// [`ClusterConfig::embedding_weight`]; otherwise the words alone count.
+    pub embedding: Option<&'a [f32]>,
 }
 
 /// Where an article went.
@@ -67,6 +72,8 @@ struct Member {
     sketch: Vec<u64>,
     copy_of: Option<u64>,
     outlet: Option<u32>,
+    /// Unit embedding, empty when the article came without one.
+    embedding: Vec<f32>,
 }
 
 struct Story {
@@ -80,6 +87,9 @@ struct Story {
     centroid: SparseVec,
     /// Members summed into `centroid`.
     summed: u32,
+    /// Sum of the embeddings of every member that had one, and how many.
+    embedding_sum: Vec<f32>,
+    embedded: u32,
     /// Member slots: every article of the story still in the window.
     members: Vec<u32>,
     /// Sum of the members' densities.
@@ -157,6 +167,8 @@ pub struct Clusterer {
     touched_stories: Vec<u32>,
     candidates: Vec<Candidate>,
     scratch: SparseVec,
+    /// The embedding of the article being placed (empty if none).
+    embedding: Vec<f32>,
     batch: Batch,
     /// Members whose link to the article being placed was a pending one.
     pending_fix: Vec<u32>,
@@ -200,6 +212,7 @@ impl Clusterer {
             touched_stories: Vec::new(),
             candidates: Vec::new(),
             scratch: Vec::new(),
+            embedding: Vec::new(),
             batch: Batch::default(),
             pending_fix: Vec::new(),
             merge_slots: Vec::new(),
@@ -302,6 +315,8 @@ impl Clusterer {
         self.evict();
         self.vector.clear();
         self.vector.extend_from_slice(self.batch.vector(index));
+        self.embedding.clear();
+        self.embedding.extend_from_slice(self.batch.embedding(index));
         let outlet = article.outlet.map(|name| intern_outlet(&mut self.outlets, name));
         self.score_members();
         self.add_pending(index);
@@ -357,6 +372,8 @@ impl Clusterer {
             batch.sketches.extend_from_slice(&self.analysis.sketch);
             batch.sketch_offsets.push(batch.sketches.len() as u32);
             batch.published.push(article.published.unwrap_or(UNDATED));
+            batch.embeddings.extend_from_slice(article.embedding.unwrap_or_default());
+            batch.embedding_offsets.push(batch.embeddings.len() as u32);
         }
         self.documents += chunk.len() as u64;
         let documents = self.documents as f32;
@@ -488,8 +505,13 @@ impl Clusterer {
                     continue;
                 }
                 let theirs = &common_entries[common_offsets[other] as usize..common_offsets[other + 1] as usize];
-                let cosine = (rare + theirs.iter().map(|&(id, weight)| dense[id as usize] * weight).sum::<f32>())
-                    * self.time_decay(published, other_published);
+                let lexical = rare + theirs.iter().map(|&(id, weight)| dense[id as usize] * weight).sum::<f32>();
+                let cosine = blend(
+                    self.config.embedding_weight,
+                    lexical,
+                    self.batch.embedding(index),
+                    self.batch.embedding(other),
+                ) * self.time_decay(published, other_published);
                 self.batch.push_neighbour(index, (cosine, other as u32));
                 self.batch.push_neighbour(other, (cosine, index as u32));
             }
@@ -731,9 +753,11 @@ impl Clusterer {
         self.touched_members.clear();
         self.closest.clear();
         let keep = LABELLED_NEIGHBOURS_PER_DENSITY_NEIGHBOUR * self.config.density_neighbours;
+        let weight = self.config.embedding_weight;
         for slot in self.touched_slots.drain(..) {
             self.touched_filter[slot as usize % TOUCHED_FILTER_BITS / 64] = 0;
-            let score = std::mem::take(&mut self.member_scores[slot as usize]);
+            let lexical = std::mem::take(&mut self.member_scores[slot as usize]);
+            let score = blend(weight, lexical, &self.embedding, &self.members[slot as usize].embedding);
             // Faint cosines barely move a story's mean and never reach the
             // neighbour lists; dropping them spares most of the work below.
             if score < self.config.min_member_cosine {
@@ -840,6 +864,8 @@ impl Clusterer {
                     created: 0,
                     centroid: Vec::new(),
                     summed: 0,
+                    embedding_sum: Vec::new(),
+                    embedded: 0,
                     members: Vec::new(),
                     density_sum: 0.0,
                     last_seen: 0,
@@ -854,6 +880,8 @@ impl Clusterer {
         story.created = created;
         story.density_sum = 0.0;
         story.summed = 0;
+        story.embedding_sum.clear();
+        story.embedded = 0;
         story.last_seen = time;
         self.active += 1;
         slot
@@ -883,6 +911,7 @@ impl Clusterer {
                     sketch: Vec::new(),
                     copy_of: None,
                     outlet: None,
+                    embedding: Vec::new(),
                 });
                 (self.members.len() - 1) as u32
             }
@@ -964,6 +993,8 @@ impl Clusterer {
         member.sketch.extend_from_slice(self.batch.sketch(index));
         member.copy_of = copy_of;
         member.outlet = outlet;
+        member.embedding.clear();
+        member.embedding.extend_from_slice(&self.embedding);
 
         let cap = self.config.max_postings_per_term;
         for &(term, weight) in &self.vector {
@@ -982,6 +1013,13 @@ impl Clusterer {
         add_into(&mut story.centroid, &self.vector, &mut self.scratch);
         if story.centroid.len() > 2 * self.config.max_centroid_terms {
             keep_heaviest(&mut story.centroid, self.config.max_centroid_terms);
+        }
+        if !self.embedding.is_empty() && (story.embedded == 0 || story.embedding_sum.len() == self.embedding.len()) {
+            story.embedding_sum.resize(self.embedding.len(), 0.0);
+            for (sum, value) in story.embedding_sum.iter_mut().zip(&self.embedding) {
+                *sum += value;
+            }
+            story.embedded += 1;
         }
         self.members[slot as usize].position = story.members.len() as u32;
         story.members.push(slot);
@@ -1117,7 +1155,14 @@ impl Clusterer {
     /// `None` below `min_similarity`.
     fn story_similarity(&self, a_slot: u32, b_slot: u32) -> Option<f32> {
         let (a, b) = (&self.stories[a_slot as usize], &self.stories[b_slot as usize]);
-        let mut average = dot(&a.centroid, &b.centroid) / (a.summed as f32 * b.summed as f32).max(1.0);
+        let lexical = dot(&a.centroid, &b.centroid) / (a.summed as f32 * b.summed as f32).max(1.0);
+        let mut average = if a.embedded > 0 && b.embedded > 0 && a.embedding_sum.len() == b.embedding_sum.len() {
+            let dense = dense_dot(&a.embedding_sum, &b.embedding_sum) / (a.embedded as f32 * b.embedded as f32);
+            let weight = self.config.embedding_weight;
+            (1.0 - weight) * lexical + weight * dense
+        } else {
+            lexical
+        };
         if a.last_seen != UNDATED {
             average *= self.time_decay(a.last_seen, b.last_seen);
         }
@@ -1144,6 +1189,15 @@ impl Clusterer {
         }
         kept_story.members.append(&mut gone_story.members);
         kept_story.summed += gone_story.summed;
+        if gone_story.embedded > 0
+            && (kept_story.embedded == 0 || kept_story.embedding_sum.len() == gone_story.embedding_sum.len())
+        {
+            kept_story.embedding_sum.resize(gone_story.embedding_sum.len(), 0.0);
+            for (sum, value) in kept_story.embedding_sum.iter_mut().zip(&gone_story.embedding_sum) {
+                *sum += value;
+            }
+            kept_story.embedded += gone_story.embedded;
+        }
         kept_story.density_sum += gone_story.density_sum;
         kept_story.last_seen = kept_story.last_seen.max(gone_story.last_seen);
         self.updates.push_back((kept_story.last_seen, kept, kept_story.created));
@@ -1246,6 +1300,9 @@ struct Batch {
     sketch_offsets: Vec<u32>,
     /// Publication times, [`UNDATED`] where absent.
     published: Vec<i64>,
+    /// Embeddings, empty for an article without one.
+    embeddings: Vec<f32>,
+    embedding_offsets: Vec<u32>,
     /// Each chunk article's closest chunk-mates, best first:
     /// `BATCH_NEIGHBOURS` places per article, the first `neighbour_lens`
     /// of them used.
@@ -1271,6 +1328,9 @@ impl Batch {
         self.sketch_offsets.clear();
         self.sketch_offsets.push(0);
         self.published.clear();
+        self.embeddings.clear();
+        self.embedding_offsets.clear();
+        self.embedding_offsets.push(0);
         self.neighbours.clear();
         self.neighbour_lens.clear();
         self.placed.clear();
@@ -1282,6 +1342,9 @@ impl Batch {
     }
     fn vector(&self, index: usize) -> &[(u32, f32)] {
         &self.terms[self.term_offsets[index] as usize..self.term_offsets[index + 1] as usize]
+    }
+    fn embedding(&self, index: usize) -> &[f32] {
+        &self.embeddings[self.embedding_offsets[index] as usize..self.embedding_offsets[index + 1] as usize]
     }
     fn sketch(&self, index: usize) -> &[u64] {
         &self.sketches[self.sketch_offsets[index] as usize..self.sketch_offsets[index + 1] as usize]
@@ -1311,6 +1374,15 @@ impl Batch {
         list[at] = entry;
         self.neighbour_lens[index] = end as u8;
     }
+}
+
+/// The lexical cosine with the embedding cosine blended in at `weight`,
+/// where both articles carry an embedding of the same length.
+fn blend(weight: f32, lexical: f32, a: &[f32], b: &[f32]) -> f32 {
+    if a.is_empty() || a.len() != b.len() {
+        return lexical;
+    }
+    (1.0 - weight) * lexical + weight * dense_dot(a, b)
 }
 
 fn intern_outlet(outlets: &mut FxHashMap<Box<str>, u32>, name: &str) -> u32 {

@@ -43,11 +43,14 @@
 //! batch they hand over differs. Batches beyond `max_batch` are taken in
 //! chunks of that size.
 //!
-//! Dense embeddings (a later cargo feature) plug in where similarity is
-//! computed: the article-to-member cosine gathered in the clusterer's
-//! member scoring, the batch look-ahead's cosines, and the story-to-story
-//! mean cosine used for merges; each would blend in the embedding cosine
-//! before the crowding adjustment.
+//! Dense embeddings (the binary's `embeddings` feature hands them over in
+//! [`ArticleInput::embedding`]) blend in where similarity is computed: the
+//! article-to-member cosine of the member scoring, the batch look-ahead's
+//! cosines, and the story-to-story mean cosine of merges, each before the
+//! crowding adjustment (weight [`ClusterConfig::embedding_weight`]).
+//! Candidates are still found through shared rare terms, so the work per
+//! article stays bounded; two articles with no rare word in common are not
+//! compared even if their embeddings agree.
 
 mod clusterer;
 mod config;
@@ -57,4 +60,18 @@ mod text;
 mod vector;
 
 pub use clusterer::{ArticleInput, Assignment, Clusterer};
+
+/// The text an embedding model reads for an article: its title, then its
+/// lead. Every caller builds it here so that ingestion, `parallax cluster`
+/// and the measurements embed the same thing.
+pub fn embedding_text(title: &str, text: &str) -> String {
+    let title = title.trim_end();
+    if text.is_empty() {
+        title.to_string()
+    } else if title.ends_with(['.', '!', '?', '…']) {
+        format!("{title} {text}")
+    } else {
+        format!("{title}. {text}")
+    }
+}
 pub use config::{ClusterConfig, ConfigError};

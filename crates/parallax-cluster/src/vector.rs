@@ -85,6 +85,11 @@ pub(crate) fn keep_heaviest(v: &mut SparseVec, keep: usize) {
     v.sort_unstable_by_key(|&(term, _)| term);
 }
 
+/// Dot product of two dense vectors of the same length.
+pub(crate) fn dense_dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ fn a_story_that_keeps_going_keeps_only_its_recent_articles() {
             outlet: Some(if key % 2 == 0 { "apnews.com" } else { "bbc.co.uk" }),
             language: Some("en"),
             published: Some(START + key as i64 * 12 * HOUR),
+            embedding: None,
         };
         stories.push(clusterer.add(&input).story);
     }

@@ -33,6 +33,7 @@ fn input(line: &Line) -> ArticleInput<'_> {
         outlet: line.outlet.as_deref(),
         language: line.language.as_deref(),
         published: line.published,
+        embedding: None,
     }
 }
 

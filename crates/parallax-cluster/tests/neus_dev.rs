@@ -10,6 +10,11 @@
 //! `parallax cluster` does), in batches of 500 (a refresh round) and one at
 //! a time. Speed is given per wall-clock second and per CPU second (the
 //! machine may be shared).
+//!
+//! `PARALLAX_NEUS_EMBEDDINGS=FILE` adds each article's dense embedding:
+//! little-endian f32, one vector of `PARALLAX_NEUS_EMBEDDING_DIM` (384)
+//! values per article in `cluster-in.jsonl` order, as
+//! `parallax-embed`'s `embed_bench` example writes them.
 
 use parallax_cluster::eval::{Scores, StoryLog, bcubed, pairwise};
 use parallax_cluster::{ArticleInput, ClusterConfig, Clusterer};
@@ -21,6 +26,7 @@ struct Article {
     title: String,
     text: String,
     gold: String,
+    embedding: Option<Vec<f32>>,
 }
 
 fn data_dir() -> PathBuf {
@@ -38,6 +44,7 @@ fn load() -> Option<Vec<Article>> {
             (value["id"].as_str().expect("id").to_string(), value["story"].as_str().expect("story").to_string())
         })
         .collect();
+    let embeddings = load_embeddings();
     let articles = input
         .lines()
         .enumerate()
@@ -49,10 +56,20 @@ fn load() -> Option<Vec<Article>> {
                 title: value["title"].as_str().unwrap_or("").to_string(),
                 text: value["text"].as_str().unwrap_or("").to_string(),
                 gold: gold[id].clone(),
+                embedding: embeddings.as_ref().map(|all| all[index].clone()),
             }
         })
         .collect();
     Some(articles)
+}
+
+fn load_embeddings() -> Option<Vec<Vec<f32>>> {
+    let path = std::env::var("PARALLAX_NEUS_EMBEDDINGS").ok()?;
+    let dim: usize = std::env::var("PARALLAX_NEUS_EMBEDDING_DIM").ok().and_then(|d| d.parse().ok()).unwrap_or(384);
+    let bytes = std::fs::read(&path).expect("PARALLAX_NEUS_EMBEDDINGS is readable");
+    let values: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    println!("embeddings: {} vectors of {dim} from {path}", values.len() / dim);
+    Some(values.chunks_exact(dim).map(<[f32]>::to_vec).collect())
 }
 
 fn config() -> ClusterConfig {
@@ -82,6 +99,7 @@ fn run(articles: &[&Article], config: &ClusterConfig, batch: usize) -> Run {
             key: article.key,
             title: &article.title,
             text: &article.text,
+            embedding: article.embedding.as_deref(),
             ..Default::default()
         })
         .collect();

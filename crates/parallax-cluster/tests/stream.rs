@@ -139,6 +139,7 @@ fn stream() {
             outlet: None,
             language: Some("en"),
             published: Some(a.published),
+            embedding: None,
         })
         .collect();
     println!(

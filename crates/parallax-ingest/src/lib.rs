@@ -27,7 +27,7 @@ use parallax_store::{FeedRecord, FetchRecord, Store, StoreError};
 use tokio::sync::{Semaphore, mpsc};
 
 pub use backoff::next_attempt_after_failure;
-pub use config::Config;
+pub use config::{Config, EmbedSettings};
 pub use summarizer::Summarizer;
 
 /// What ingestion can fail with as a whole. A single feed's failure is never

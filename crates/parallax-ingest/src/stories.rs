@@ -30,6 +30,35 @@ pub struct StoryReport {
     pub views: usize,
 }
 
+/// Dense sentence embeddings of articles for the clusterer's
+/// `embedding_weight`. The binary's `embeddings` feature supplies one; the
+/// default build has none and clusters on words.
+pub trait TextEmbedder: Send + Sync {
+    /// One unit vector per text, in order; an error says why (the stage
+    /// then clusters on words alone for this pass and logs it).
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String>;
+}
+
+/// The embedding of each input (title and lead, as the clusterer reads
+/// them), or none at all when the embedder fails.
+pub fn embed_inputs(embedder: &dyn TextEmbedder, inputs: &[ArticleInput<'_>]) -> Result<Vec<Vec<f32>>, String> {
+    let texts: Vec<String> =
+        inputs.iter().map(|input| parallax_cluster::embedding_text(input.title, input.text)).collect();
+    let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let vectors = embedder.embed(&borrowed)?;
+    if vectors.len() != inputs.len() {
+        return Err(format!("{} vectors for {} texts", vectors.len(), inputs.len()));
+    }
+    Ok(vectors)
+}
+
+/// Attaches `vectors` (from [`embed_inputs`]) to `inputs`.
+pub fn attach_embeddings<'a>(inputs: &mut [ArticleInput<'a>], vectors: &'a [Vec<f32>]) {
+    for (input, vector) in inputs.iter_mut().zip(vectors) {
+        input.embedding = Some(vector);
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoryError {
     #[error("stories: {0}")]
@@ -60,12 +89,19 @@ pub fn cluster_input<'a>(article: &'a Article, texts: &'a HashMap<i64, String>) 
         outlet: Some(&a.outlet),
         language: a.language.as_deref(),
         published: Some(a.published.timestamp()),
+        embedding: None,
     }
 }
 
 /// Places every unclustered article in a story and stores the decisions in
-/// one transaction.
-pub fn cluster_pending(store: &mut dyn Store, config: &Config, now: DateTime<Utc>) -> Result<StoryReport, StoryError> {
+/// one transaction. With an `embedder`, articles are compared on their
+/// embeddings too; should it fail, this pass reads words alone.
+pub fn cluster_pending(
+    store: &mut dyn Store,
+    config: &Config,
+    now: DateTime<Utc>,
+    embedder: Option<&dyn TextEmbedder>,
+) -> Result<StoryReport, StoryError> {
     let pending = store.unclustered_articles(usize::MAX)?;
     let Some(first) = pending.first() else { return Ok(StoryReport::default()) };
     let mut clusterer = Clusterer::new(config.cluster.clone())?;
@@ -76,7 +112,27 @@ pub fn cluster_pending(store: &mut dyn Store, config: &Config, now: DateTime<Utc
     let replay = store.clustered_since(window_start)?;
     let ids: Vec<i64> = replay.iter().map(|(a, _)| a.id).chain(pending.iter().map(|a| a.id)).collect();
     let texts = store.article_texts(&ids)?;
-    let replayed: Vec<ArticleInput<'_>> = replay.iter().map(|(article, _)| cluster_input(article, &texts)).collect();
+    let mut replayed: Vec<ArticleInput<'_>> =
+        replay.iter().map(|(article, _)| cluster_input(article, &texts)).collect();
+    let mut inputs: Vec<ArticleInput<'_>> = pending.iter().map(|article| cluster_input(article, &texts)).collect();
+    let embedded = match embedder {
+        None => None,
+        Some(embedder) => {
+            let all: Vec<ArticleInput<'_>> = replayed.iter().chain(&inputs).copied().collect();
+            match embed_inputs(embedder, &all) {
+                Ok(vectors) => Some(vectors),
+                Err(reason) => {
+                    tracing::warn!("stories: embeddings failed, clustering on words alone this pass: {reason}");
+                    None
+                }
+            }
+        }
+    };
+    if let Some(vectors) = &embedded {
+        let (old, new) = vectors.split_at(replayed.len());
+        attach_embeddings(&mut replayed, old);
+        attach_embeddings(&mut inputs, new);
+    }
     for ((_, story), assignment) in replay.iter().zip(clusterer.add_batch(&replayed)) {
         stored_story.entry(assignment.story).or_insert(*story);
     }
@@ -84,7 +140,6 @@ pub fn cluster_pending(store: &mut dyn Store, config: &Config, now: DateTime<Utc
     let mut report = StoryReport::default();
     let mut assignments = Vec::with_capacity(pending.len());
     let mut merges = Vec::new();
-    let inputs: Vec<ArticleInput<'_>> = pending.iter().map(|article| cluster_input(article, &texts)).collect();
     for (article, assignment) in pending.iter().zip(clusterer.add_batch(&inputs)) {
         for &(absorbed, into) in &assignment.merged {
             // An unknown survivor can only be the story this article just formed.

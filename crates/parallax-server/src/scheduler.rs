@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
+use parallax_ingest::stories::TextEmbedder;
 use parallax_ingest::{Config, FeedOutcome, IngestOptions, IngestSummary, Progress};
 use parallax_store::{FeedRecord, FeedStatus, Store};
 use tokio::sync::watch;
@@ -82,6 +83,7 @@ pub struct Scheduler {
     selected: Option<Vec<String>>,
     supply: FeedSupply,
     state: Arc<AppState>,
+    embedder: Option<Arc<dyn TextEmbedder>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,8 +115,9 @@ impl Scheduler {
         selected: Option<Vec<String>>,
         supply: FeedSupply,
         state: Arc<AppState>,
+        embedder: Option<Arc<dyn TextEmbedder>>,
     ) -> Scheduler {
-        Scheduler { store: Some(store), config, selected, supply, state }
+        Scheduler { store: Some(store), config, selected, supply, state, embedder }
     }
 
     /// Runs rounds until `shutdown` turns true. A round in progress is
@@ -226,9 +229,15 @@ impl Scheduler {
         let mut store = self.store.take().ok_or(RoundError::NoStore)?;
         let config = self.config.clone();
         let state = self.state.clone();
+        let embedder = self.embedder.clone();
         let joined = tokio::task::spawn_blocking(move || {
             let result = (|| -> Result<Settled, RoundError> {
-                let report = parallax_ingest::stories::cluster_pending(store.as_mut(), &config, Utc::now())?;
+                let report = parallax_ingest::stories::cluster_pending(
+                    store.as_mut(),
+                    &config,
+                    Utc::now(),
+                    embedder.as_deref(),
+                )?;
                 let indexed = state.search.catch_up(store.as_mut(), state.config.search_batch)?;
                 let changed = report.articles > 0 || indexed > 0;
                 state.publish(&store.outlets()?, store.counts()?, changed);

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use parallax_ingest::Config;
+use parallax_ingest::stories::TextEmbedder;
 use parallax_store::{SqliteStore, Store, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -51,6 +52,8 @@ pub struct ServeOptions {
     pub demo: bool,
     /// Fetch feeds in the background. Off: serve what is stored.
     pub refresh: bool,
+    /// Dense embeddings for clustering (the binary's `embeddings` feature).
+    pub embedder: Option<Arc<dyn TextEmbedder>>,
 }
 
 /// A bound server, not yet answering.
@@ -91,7 +94,7 @@ impl Server {
         let listener = TcpListener::bind(listen).await.map_err(|source| ServerError::Bind { addr: listen, source })?;
         let mut writer: Box<dyn Store> = Box::new(writer);
         let scheduler = if options.refresh {
-            Some(Scheduler::new(writer, options.config, selected, supply, state.clone()))
+            Some(Scheduler::new(writer, options.config, selected, supply, state.clone(), options.embedder))
         } else {
             // Nothing will write: bring the search index up to date once.
             let state = state.clone();

@@ -34,7 +34,8 @@ async fn the_demo_replays_into_multi_outlet_stories_and_blindspots() {
         ServerConfig::default(),
         true,
     ));
-    let mut scheduler = Scheduler::new(Box::new(writer), config, Some(urls), FeedSupply::Demo(feeds), state.clone());
+    let mut scheduler =
+        Scheduler::new(Box::new(writer), config, Some(urls), FeedSupply::Demo(feeds), state.clone(), None);
     scheduler.round().await;
     let round = state.scheduler_status().last_round.expect("a round ran");
     assert_eq!(round.error, None);

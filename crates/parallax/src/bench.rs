@@ -35,6 +35,12 @@ pub struct ClusterBenchArgs {
     /// about three days' worth are active at once.
     #[arg(long, default_value_t = 10_000)]
     per_day: usize,
+    /// Blend in dense embeddings from this model folder (a build with
+    /// `--features embeddings`): the real articles are embedded once, and
+    /// the model's own speed is reported; each resampled article carries
+    /// its source's vector, so the clustering figure is the blend's cost.
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -296,6 +302,24 @@ fn bench_cluster(args: &ClusterBenchArgs) -> Result<()> {
         sources.len(),
         args.per_day
     );
+    let vectors = match crate::embedder::load(&parallax_ingest::EmbedSettings::default(), args.model.as_deref())? {
+        None => Vec::new(),
+        Some(embedder) => {
+            let texts: Vec<String> =
+                sources.iter().map(|s| parallax_cluster::embedding_text(&s.title, &s.text)).collect();
+            let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let started = Instant::now();
+            let vectors = embedder.embed(&borrowed).map_err(|reason| anyhow::anyhow!("bench: {reason}"))?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "embedding model: {} articles in {seconds:.1} s, {:.0} articles/s (RAYON_NUM_THREADS={})",
+                sources.len(),
+                sources.len() as f64 / seconds.max(1e-9),
+                std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into())
+            );
+            vectors
+        }
+    };
     let config = parallax_cluster::ClusterConfig::default();
     let mut clusterer = parallax_cluster::Clusterer::new(config).context("bench: invalid cluster configuration")?;
     let seconds_per_article = 86_400.0 / args.per_day.max(1) as f64;
@@ -309,7 +333,8 @@ fn bench_cluster(args: &ClusterBenchArgs) -> Result<()> {
         // real stream; resampling uniformly would keep every event alive.
         let day = index as f64 / args.per_day.max(1) as f64;
         let base = (day * EVENTS_PER_DAY as f64) as usize;
-        let source = &sources[(base + (next() as usize) % EVENTS_PER_DAY) % sources.len()];
+        let source_index = (base + (next() as usize) % EVENTS_PER_DAY) % sources.len();
+        let source = &sources[source_index];
         let title = perturb(&source.title, &mut next);
         let text = perturb(&source.text, &mut next);
         let input = parallax_cluster::ArticleInput {
@@ -319,6 +344,7 @@ fn bench_cluster(args: &ClusterBenchArgs) -> Result<()> {
             outlet: Some(["a.example", "b.example", "c.example", "d.example"][index % 4]),
             language: Some("en"),
             published: Some(1_700_000_000 + (index as f64 * seconds_per_article) as i64),
+            embedding: vectors.get(source_index).map(Vec::as_slice),
         };
         let started = Instant::now();
         clusterer.add(&input);

@@ -10,9 +10,11 @@ use anyhow::{Context, Result};
 use clap::Args;
 use parallax_cluster::eval::{StoryLog, bcubed, pairwise};
 use parallax_cluster::{ArticleInput, ClusterConfig, Clusterer};
+use parallax_ingest::Config;
 use serde::Deserialize;
 
 use crate::jsonl;
+use parallax_ingest::stories::{TextEmbedder, attach_embeddings, embed_inputs};
 
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
@@ -24,6 +26,10 @@ pub struct ClusterArgs {
     /// order. Standard output by default.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Blend in dense embeddings from this model folder (overrides
+    /// embed.model_dir; needs a build with `--features embeddings`).
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -39,6 +45,10 @@ pub struct EvalClusterArgs {
     /// no full text is fetched.
     #[arg(long, value_name = "N")]
     teaser_words: Option<usize>,
+    /// Blend in dense embeddings from this model folder (overrides
+    /// embed.model_dir; needs a build with `--features embeddings`).
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,7 +77,12 @@ struct GoldLine {
 /// Articles are fed in publication order where they have a date; an undated
 /// article keeps its place after the dated article before it in the input,
 /// so an undated file is processed in file order.
-fn cluster(articles: &[InputArticle], published: &[Option<i64>], config: &ClusterConfig) -> Result<Vec<usize>> {
+fn cluster(
+    articles: &[InputArticle],
+    published: &[Option<i64>],
+    config: &ClusterConfig,
+    embedder: Option<&dyn TextEmbedder>,
+) -> Result<Vec<usize>> {
     let mut order: Vec<usize> = (0..articles.len()).collect();
     let mut last_seen = i64::MIN;
     let sort_time: Vec<i64> = published
@@ -82,7 +97,7 @@ fn cluster(articles: &[InputArticle], published: &[Option<i64>], config: &Cluste
     order.sort_by_key(|&i| sort_time[i]);
 
     let mut clusterer = Clusterer::new(config.clone()).context("cluster: invalid configuration")?;
-    let inputs: Vec<ArticleInput<'_>> = order
+    let mut inputs: Vec<ArticleInput<'_>> = order
         .iter()
         .map(|&index| {
             let article = &articles[index];
@@ -93,9 +108,22 @@ fn cluster(articles: &[InputArticle], published: &[Option<i64>], config: &Cluste
                 outlet: article.outlet.as_deref(),
                 language: article.language.as_deref(),
                 published: published[index],
+                embedding: None,
             }
         })
         .collect();
+    let vectors = match embedder {
+        Some(embedder) => {
+            let started = Instant::now();
+            eprintln!("embedding {} articles…", inputs.len());
+            let vectors = embed_inputs(embedder, &inputs).map_err(|reason| anyhow::anyhow!("{reason}"))?;
+            let seconds = started.elapsed().as_secs_f64();
+            eprintln!("embedded in {seconds:.1} s ({:.0} articles/s)", inputs.len() as f64 / seconds.max(1e-9));
+            vectors
+        }
+        None => Vec::new(),
+    };
+    attach_embeddings(&mut inputs, &vectors);
     // One batch, as ingestion hands over everything a refresh round fetched.
     let assignments = clusterer.add_batch(&inputs);
     let mut log = StoryLog::new();
@@ -135,9 +163,10 @@ fn read_articles(input: Option<&Path>) -> Result<(Vec<InputArticle>, Vec<Option<
     Ok((articles, published))
 }
 
-pub fn run_cluster(args: ClusterArgs, config: &ClusterConfig) -> Result<()> {
+pub fn run_cluster(args: ClusterArgs, config: &Config) -> Result<()> {
+    let embedder = crate::embedder::load(&config.embed, args.model.as_deref())?;
     let (articles, published) = read_articles(args.input.as_deref())?;
-    let stories = cluster(&articles, &published, config)?;
+    let stories = cluster(&articles, &published, &config.cluster, embedder.as_deref())?;
     let mut out = BufWriter::new(jsonl::writer(args.output.as_deref())?);
     for (article, story) in articles.iter().zip(&stories) {
         let line = serde_json::json!({ "id": article.id, "story": articles[*story].id });
@@ -146,7 +175,9 @@ pub fn run_cluster(args: ClusterArgs, config: &ClusterConfig) -> Result<()> {
     out.flush().context("cluster: cannot write the output")
 }
 
-pub fn run_eval(args: EvalClusterArgs, config: &ClusterConfig) -> Result<()> {
+pub fn run_eval(args: EvalClusterArgs, config: &Config) -> Result<()> {
+    let embedder = crate::embedder::load(&config.embed, args.model.as_deref())?;
+    let config = &config.cluster;
     let (mut articles, published) = read_articles(Some(&args.input))?;
     if let Some(words) = args.teaser_words {
         for article in &mut articles {
@@ -157,7 +188,7 @@ pub fn run_eval(args: EvalClusterArgs, config: &ClusterConfig) -> Result<()> {
     let mut gold = Vec::new();
     jsonl::read_lines(Some(&args.gold), |_, line: GoldLine| gold.push((line.id, line.story)))?;
     let started = Instant::now();
-    let stories = cluster(&articles, &published, config)?;
+    let stories = cluster(&articles, &published, config, embedder.as_deref())?;
     let elapsed = started.elapsed().as_secs_f64();
     let predicted: Vec<(String, String)> =
         articles.iter().zip(&stories).map(|(a, s)| (a.id.clone(), articles[*s].id.clone())).collect();

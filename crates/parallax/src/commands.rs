@@ -59,6 +59,8 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
         bail!("no feeds to fetch; add some with `parallax outlets import FILE.opml` or pass --opml FILE");
     }
 
+    // Loaded before any fetching, so a wrong model folder costs nothing.
+    let embedder = crate::embedder::load(&config.embed, None)?;
     let progress = BarProgress::new(args.quiet);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let options = IngestOptions { ignore_backoff: args.ignore_backoff };
@@ -70,7 +72,8 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
         "full text: {} pages tried, {} extracted, {} failed ({} refused by robots.txt); teasers kept where it failed",
         texts.attempted, texts.extracted, texts.failed, texts.disallowed
     );
-    let stories = parallax_ingest::stories::cluster_pending(&mut store, &config, chrono::Utc::now())?;
+    let stories =
+        parallax_ingest::stories::cluster_pending(&mut store, &config, chrono::Utc::now(), embedder.as_deref())?;
     println!(
         "stories: {} articles placed, {} new stories, {} wire copies, {} merges",
         stories.articles, stories.new_stories, stories.copies, stories.merges

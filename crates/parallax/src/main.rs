@@ -6,6 +6,7 @@ mod bench;
 mod cluster_cmd;
 mod commands;
 mod data_dir;
+mod embedder;
 mod extract_cmd;
 mod jsonl;
 mod serve;
@@ -114,9 +115,9 @@ fn main() -> std::process::ExitCode {
         Command::Feeds(args) => commands::feeds(&cli.data_dir, args),
         Command::Export(command) => commands::export(&cli.data_dir, command),
         Command::Cluster(args) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
-            .and_then(|config| cluster_cmd::run_cluster(args, &config.cluster)),
+            .and_then(|config| cluster_cmd::run_cluster(args, &config)),
         Command::Eval(EvalCommand::Cluster(args)) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
-            .and_then(|config| cluster_cmd::run_eval(args, &config.cluster)),
+            .and_then(|config| cluster_cmd::run_eval(args, &config)),
         Command::Summarize(args) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
             .and_then(|config| summary_cmd::run_summarize(args, &config.summary)),
         Command::Eval(EvalCommand::Summary(args)) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())

@@ -68,6 +68,7 @@ pub fn serve(data_dir: &Path, config_path: Option<&Path>, args: ServeArgs) -> Re
     })?;
     let selected = if args.demo { None } else { register_feeds(&dir, &args.opml)? };
 
+    let embedder = crate::embedder::load(&config.embed, None)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let options = ServeOptions {
@@ -77,6 +78,7 @@ pub fn serve(data_dir: &Path, config_path: Option<&Path>, args: ServeArgs) -> Re
             selected_feeds: selected,
             demo: args.demo,
             refresh: !args.no_refresh,
+            embedder,
         };
         let server = Server::start(options).await?;
         let addr = server.local_addr()?;
