@@ -23,8 +23,11 @@ pub(crate) struct Sentence {
     pub article: usize,
     /// 0 for the first sentence of the article's text.
     pub position: usize,
-    /// Byte range in the article's text.
+    /// Byte range in the article's text (its title, when `from_title`).
     pub range: Range<usize>,
+    /// The article has no text (a headline-only feed): its title stands as
+    /// its one sentence, so such a story still gets bullets.
+    pub from_title: bool,
     /// Whitespace-separated words, the unit of the word budget.
     pub words: usize,
     /// Indices into [`Analysis::weights`], sorted, unigrams and bigrams.
@@ -104,9 +107,11 @@ pub(crate) fn analyse(story: &StoryInput, max_sentences_per_article: usize) -> A
         runs.push((Owner::Title(index), article_raw_start..raw.len(), unigram_end));
 
         sentence_ranges.clear();
-        split_into(article.text, language, &mut sentence_ranges);
+        let from_title = article.text.trim().is_empty();
+        let body = if from_title { article.title } else { article.text };
+        split_into(body, language, &mut sentence_ranges);
         for (position, range) in sentence_ranges.iter().take(max_sentences_per_article).enumerate() {
-            let text = &article.text[range.clone()];
+            let text = &body[range.clone()];
             let start = raw.len();
             let unigram_end = concepts_of(text, language, &mut scratch, &mut raw);
             runs.push((Owner::Sentence(analysis.sentences.len()), start..raw.len(), unigram_end));
@@ -114,6 +119,7 @@ pub(crate) fn analyse(story: &StoryInput, max_sentences_per_article: usize) -> A
                 article: index,
                 position,
                 range: range.clone(),
+                from_title,
                 words: text.split_whitespace().count(),
                 concepts: 0..0,
                 unigrams: 0..0,
@@ -273,6 +279,7 @@ impl Analysis {
 
     pub fn sentence_text<'a>(&self, story: &'a StoryInput, sentence: &Sentence) -> &'a str {
         let article: &ArticleText = &story.articles[sentence.article];
-        &article.text[sentence.range.clone()]
+        let body = if sentence.from_title { article.title } else { article.text };
+        &body[sentence.range.clone()]
     }
 }

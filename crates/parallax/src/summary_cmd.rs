@@ -41,6 +41,11 @@ pub struct EvalSummaryArgs {
     /// Defaults to cluster-in.jsonl beside the input, when it exists.
     #[arg(long, value_name = "FILE")]
     articles: Option<PathBuf>,
+    /// Cut every article's text to its first N words (0: headline only),
+    /// to measure what summaries lose when a feed gives only a teaser and
+    /// no full text is fetched. The lead baseline reads the same teasers.
+    #[arg(long, value_name = "N")]
+    teaser_words: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -209,7 +214,13 @@ pub fn run_eval(args: EvalSummaryArgs, config: &SummaryConfig) -> Result<()> {
         bail!("eval summary: no story with a reference in {}", args.input.display());
     }
 
-    let resolved: Vec<Vec<ArticleLine>> = stories.iter().map(|s| resolve(s, &known)).collect();
+    let mut resolved: Vec<Vec<ArticleLine>> = stories.iter().map(|s| resolve(s, &known)).collect();
+    if let Some(words) = args.teaser_words {
+        for article in resolved.iter_mut().flatten() {
+            article.text = crate::teaser::cut(&article.text, words);
+        }
+        println!("texts cut to teasers of {words} words");
+    }
     let mut summarizer = Summarizer::new(config);
     let started = Instant::now();
     let summaries: Vec<String> = stories
