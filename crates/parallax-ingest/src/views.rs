@@ -22,7 +22,7 @@ impl Profiles {
         for member in &story.articles {
             let outlet = &member.article.article.outlet;
             if !self.known.contains_key(outlet) {
-                let ratings = store.outlet(outlet)?.map(|record| record.ratings).unwrap_or_default();
+                let ratings = store.outlet_ratings(outlet)?;
                 self.known.insert(outlet.clone(), OutletProfile::combine(&ratings));
             }
         }

@@ -99,6 +99,8 @@ fn providers_never_overwrite_each_other(store: &mut dyn Store) {
     let listed = store.outlets().expect("list");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].ratings.len(), 3);
+    assert_eq!(store.outlet_ratings("nytimes.com").expect("ratings"), record.ratings, "the same ratings, alone");
+    assert_eq!(store.outlet_ratings("unknown.example").expect("ratings"), Vec::new(), "unknown outlet: none");
 }
 
 fn duplicates_are_skipped_by_url_and_guid(store: &mut dyn Store) {

@@ -206,6 +206,11 @@ pub trait Store: Send {
 
     fn outlet(&self, domain: &str) -> Result<Option<OutletRecord>>;
 
+    /// Just the ratings of an outlet (none for an unknown domain): what the
+    /// story views need, without [`Store::outlet`]'s feed list and article
+    /// count, which cost a scan per outlet on a large archive.
+    fn outlet_ratings(&self, domain: &str) -> Result<Vec<Rating>>;
+
     /// All outlets, ordered by domain.
     fn outlets(&self) -> Result<Vec<OutletSummary>>;
 

@@ -325,6 +325,18 @@ impl Store for SqliteStore {
         Ok(Some(OutletRecord { outlet: Outlet { domain: domain.to_string(), name }, ratings, feeds, articles }))
     }
 
+    fn outlet_ratings(&self, domain: &str) -> Result<Vec<Rating>> {
+        let id: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM outlets WHERE domain = ?1", [domain], |row| row.get(0))
+            .optional()
+            .map_err(sql("look up outlet"))?;
+        match id {
+            Some(id) => self.ratings_of(id, domain),
+            None => Ok(Vec::new()),
+        }
+    }
+
     fn outlets(&self) -> Result<Vec<OutletSummary>> {
         let mut stmt = self
             .conn
