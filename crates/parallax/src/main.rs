@@ -99,8 +99,36 @@ enum EvalCommand {
     Extract(extract_cmd::EvalExtractArgs),
 }
 
+/// `parallax export stories | head` should stop quietly when `head` has
+/// read enough, as other command-line tools do, rather than panic in
+/// `println!` on the closed pipe: the default SIGPIPE action ends the
+/// process. Only for commands that write to stdout and open no sockets:
+/// `serve`, `ingest` and `summarize`/`eval summary` (which may call a
+/// generative endpoint) keep SIGPIPE ignored so a peer closing a
+/// connection is an error value, not the end of the process.
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread is spawned;
+    // restoring the default action of one signal has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Export(_)
+            | Command::Cluster(_)
+            | Command::Extract(_)
+            | Command::Outlets(_)
+            | Command::Feeds(_)
+            | Command::Bench(_)
+            | Command::Eval(EvalCommand::Cluster(_) | EvalCommand::Extract(_))
+    ) {
+        quiet_broken_pipe();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PARALLAX_LOG")

@@ -1,6 +1,8 @@
 //! End-to-end tests: the real `parallax` binary against fixture feeds served
 //! on loopback, most of them hostile.
 
+#[cfg(unix)]
+mod broken_pipe;
 mod full_text;
 mod generative;
 mod harness;
