@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod rating;
 pub mod story;
+pub mod text;
 
 pub use article::{Article, DateFlag, NewArticle};
 pub use domain::{OutletDomain, outlet_domain_for_host};

@@ -6,8 +6,9 @@ use parallax_core::NewArticle;
 use parallax_core::config::CleanConfig;
 use url::Url;
 
-use crate::clean::{FeedLanguages, canonical, cap_at_word, is_truncated, plain_text, sanitize_html};
+use crate::clean::{FeedLanguages, canonical, is_truncated, plain_text, sanitize_html};
 use crate::dates::publication_time;
+use parallax_core::text::cap_at_word;
 
 /// Everything about the feed an entry needs to become an article.
 pub(crate) struct FeedScope<'a> {

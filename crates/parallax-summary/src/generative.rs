@@ -8,6 +8,7 @@
 //! summary. Per-side bullets and disagreements stay extractive: they must
 //! quote the outlets.
 
+use parallax_core::text::cap_at_word;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -152,7 +153,7 @@ fn article_blocks(articles: &[ArticleText], config: &GenerativeConfig) -> Vec<St
         } else {
             config.max_article_chars
         };
-        let block = cut(&block, limit);
+        let block = cap_at_word(&block, limit).into_owned();
         // Blocks are joined by a blank line.
         let chars = block.chars().count() + if blocks.is_empty() { 0 } else { BLOCK_SEPARATOR.len() };
         if !blocks.is_empty() && used + chars > config.max_input_chars {
@@ -168,19 +169,6 @@ fn article_blocks(articles: &[ArticleText], config: &GenerativeConfig) -> Vec<St
 /// answer's article numbers are checked against what the model saw.
 fn articles_sent(articles: &[ArticleText], config: &GenerativeConfig) -> usize {
     article_blocks(articles, config).len()
-}
-
-/// `text` cut to at most `max_chars` characters, at a space where there is
-/// one, with an ellipsis when cut.
-fn cut(text: &str, max_chars: usize) -> String {
-    if text.chars().nth(max_chars).is_none() {
-        return text.to_string();
-    }
-    // Room for the ellipsis.
-    let end = text.char_indices().nth(max_chars.saturating_sub(1)).map_or(text.len(), |(end, _)| end);
-    let head = &text[..end];
-    let head = head.rfind(char::is_whitespace).filter(|&space| space > 0).map_or(head, |space| &head[..space]);
-    format!("{}…", head.trim_end())
 }
 
 /// Reads an endpoint's chat-completions answer into a summary whose title
@@ -325,19 +313,6 @@ fn words(text: &str) -> rustc_hash::FxHashSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn check_cut(text: &str, max_chars: usize, expected: &str) {
-        assert_eq!(cut(text, max_chars), expected, "{text:?} at {max_chars}");
-    }
-
-    #[test]
-    fn cuts_at_a_space_within_the_limit() {
-        check_cut("short", 10, "short");
-        check_cut("exactly ten", 11, "exactly ten");
-        check_cut("one two three four", 10, "one two…");
-        check_cut("unbroken-words", 5, "unbr…");
-        check_cut("été à Zürich", 7, "été à…");
-    }
 
     fn check_url(endpoint: &str, expected: &str) {
         assert_eq!(chat_completions_url(endpoint), expected);

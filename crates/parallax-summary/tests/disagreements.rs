@@ -3,26 +3,14 @@
 //! (`expected`: about, kind, and per claim the article id and the value as
 //! written) and why. Cases named `near-miss-*` must find nothing.
 
-use parallax_summary::{ArticleText, StoryInput, disagreements};
-use std::path::PathBuf;
+mod fixture;
+
+use fixture::{articles, read_json, testdata};
+use parallax_summary::{StoryInput, disagreements};
 
 fn check(case: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/disagreements").join(format!("{case}.json"));
-    let fixture: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("fixture is JSON");
-    let articles: Vec<ArticleText> = fixture["articles"]
-        .as_array()
-        .expect("articles")
-        .iter()
-        .map(|a| ArticleText {
-            id: a["id"].as_str().expect("id"),
-            title: a["title"].as_str().unwrap_or(""),
-            text: a["text"].as_str().expect("text"),
-            outlet: a["outlet"].as_str(),
-            side: None,
-            language: a["language"].as_str(),
-        })
-        .collect();
+    let fixture = read_json(format!("disagreements/{case}.json"));
+    let articles = articles(&fixture);
     let found = disagreements(&StoryInput { articles: &articles });
     let got: Vec<serde_json::Value> = found
         .iter()
@@ -64,7 +52,7 @@ fn percent_share() {
 
 #[test]
 fn near_misses_are_not_flagged() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/disagreements");
+    let dir = testdata("disagreements");
     let mut cases: Vec<String> = std::fs::read_dir(&dir)
         .expect("testdata/disagreements")
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())

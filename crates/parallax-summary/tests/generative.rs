@@ -6,49 +6,20 @@
 //! answer as a server sends it, and the summary read from it (`expected`:
 //! title, title_from, bullets as [text, article id]) or the error's message.
 
-use std::path::PathBuf;
-
-use parallax_core::LeanBucket;
 use parallax_summary::generative::{GenerativeConfig, chat_request, parse_chat_response};
-use parallax_summary::{ArticleText, StoryInput, SummaryConfig};
+use parallax_summary::{StoryInput, SummaryConfig};
 use serde_json::{Value, json};
 
-fn testdata(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata").join(path)
-}
+mod fixture;
 
-fn read_json(path: &str) -> Value {
-    let text = std::fs::read_to_string(testdata(path)).unwrap_or_else(|error| panic!("{path}: {error}"));
-    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"))
-}
+use fixture::{articles, read_json, testdata};
 
 fn story_fixture() -> Value {
     read_json("stories/four-outlets.json")
 }
 
-fn articles(fixture: &Value) -> Vec<ArticleText<'_>> {
-    fixture["articles"]
-        .as_array()
-        .expect("articles")
-        .iter()
-        .map(|a| ArticleText {
-            id: a["id"].as_str().expect("id"),
-            title: a["title"].as_str().expect("title"),
-            text: a["text"].as_str().expect("text"),
-            outlet: a["outlet"].as_str(),
-            side: match a["side"].as_str() {
-                Some("left") => Some(LeanBucket::Left),
-                Some("center") => Some(LeanBucket::Center),
-                Some("right") => Some(LeanBucket::Right),
-                _ => None,
-            },
-            language: a["language"].as_str(),
-        })
-        .collect()
-}
-
 fn check(case: &str) {
-    let fixture = read_json(&format!("generative/{case}.json"));
+    let fixture = read_json(format!("generative/{case}.json"));
     let story = story_fixture();
     let articles = articles(&story);
     let got = parse_chat_response(&fixture["answer"], &StoryInput { articles: &articles }, &SummaryConfig::default());

@@ -3,42 +3,20 @@
 //! `UPDATE_GOLDEN=1 cargo test -p parallax-summary --test summary`). Every
 //! summary is also checked against the contract, whatever the golden says.
 
+mod fixture;
+
+use fixture::{articles, read_json, testdata};
 use parallax_core::LeanBucket;
 use parallax_summary::{ArticleText, Bullet, StoryInput, Summary, SummaryConfig, summarize};
-use std::path::PathBuf;
-
-fn side(label: Option<&str>) -> Option<LeanBucket> {
-    match label? {
-        "left" => Some(LeanBucket::Left),
-        "center" => Some(LeanBucket::Center),
-        "right" => Some(LeanBucket::Right),
-        other => panic!("unknown side {other}"),
-    }
-}
 
 fn check(case: &str) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/stories");
-    let fixture: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{case}.json"))).expect("fixture"))
-            .expect("fixture is JSON");
-    let articles: Vec<ArticleText> = fixture["articles"]
-        .as_array()
-        .expect("articles")
-        .iter()
-        .map(|a| ArticleText {
-            id: a["id"].as_str().expect("id"),
-            title: a["title"].as_str().expect("title"),
-            text: a["text"].as_str().expect("text"),
-            outlet: a["outlet"].as_str(),
-            side: side(a["side"].as_str()),
-            language: a["language"].as_str(),
-        })
-        .collect();
+    let fixture = read_json(format!("stories/{case}.json"));
+    let articles = articles(&fixture);
     let config = SummaryConfig::default();
     let summary = summarize(&StoryInput { articles: &articles }, &config);
     check_contract(&articles, &summary, &config);
 
-    let golden = dir.join(format!("{case}.summary.json"));
+    let golden = testdata(format!("stories/{case}.summary.json"));
     let got = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&golden, &got).expect("write golden");

@@ -12,6 +12,6 @@ mod url;
 pub use html::sanitize_html;
 pub use language::{FeedLanguages, detect_language};
 pub use text::plain_text;
-pub use truncation::{cap_at_word, is_truncated};
+pub use truncation::is_truncated;
 pub(crate) use url::canonical;
 pub use url::canonical_url;

@@ -1,7 +1,4 @@
-//! Recognising excerpts, and cutting text to a length without ending
-//! mid-word.
-
-use std::borrow::Cow;
+//! Recognising excerpts.
 
 /// Endings that mean the publisher cut the text: an ellipsis, alone or in
 /// brackets (WordPress writes `[…]`, Blogger `...`, others `(more…)`).
@@ -59,33 +56,6 @@ pub fn is_truncated(snippet: &str) -> bool {
             .any(|phrase| tail.trim_end_matches('.').ends_with(phrase) || tail_with_brackets.ends_with(phrase))
 }
 
-/// `text` cut to at most `max_chars` characters, at a word boundary when
-/// one is near, ending with `…`. Text that fits comes back unchanged.
-/// Scripts without spaces (Chinese, Japanese) are cut mid-text.
-pub fn cap_at_word(text: &str, max_chars: usize) -> Cow<'_, str> {
-    let Some((cut, _)) = text.char_indices().nth(max_chars) else {
-        return Cow::Borrowed(text);
-    };
-    if max_chars == 0 {
-        return Cow::Borrowed("");
-    }
-    let Some((room, _)) = text.char_indices().nth(max_chars - 1) else {
-        return Cow::Borrowed(text);
-    };
-    debug_assert!(room < cut);
-    let mut kept = &text[..room];
-    let ends_at_word = text[room..].starts_with(char::is_whitespace);
-    if !ends_at_word
-        && let Some(space) = kept.rfind(char::is_whitespace)
-        && space >= room / 2
-    {
-        kept = &kept[..space];
-    }
-    let kept = kept
-        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '–' | '—' | '(' | '['));
-    Cow::Owned(format!("{kept}…"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,21 +88,5 @@ mod tests {
         for snippet in ["The minister resigned.", "Why read more news?", "", "Is this more"] {
             check_truncated(snippet, false);
         }
-    }
-
-    fn check_cap(text: &str, max: usize, expected: &str) {
-        let capped = cap_at_word(text, max);
-        assert_eq!(capped, expected, "text: {text:?}");
-        assert!(capped.chars().count() <= max);
-    }
-
-    #[test]
-    fn caps_at_a_word_boundary() {
-        check_cap("short", 10, "short");
-        check_cap("exactly ten", 11, "exactly ten");
-        check_cap("the quick brown fox jumps", 12, "the quick…");
-        check_cap("one, two, three", 10, "one, two…");
-        check_cap("無料のニュースアプリです", 5, "無料のニ…");
-        check_cap("abc", 0, "");
     }
 }

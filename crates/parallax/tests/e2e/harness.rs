@@ -83,6 +83,20 @@ impl DataDir {
         std::fs::write(self.path().join("parallax.toml"), config_toml).expect("write parallax.toml");
     }
 
+    /// Imports one fixture rating per outlet through `parallax outlets
+    /// import`, as a ratings CSV: `(domain, lean, factuality, owner,
+    /// ownership)`, every outlet American and English-language.
+    pub fn import_ratings(&self, outlets: &[(&str, &str, &str, &str, &str)]) {
+        let mut ratings = String::from("domain,name,lean,factuality,owner,ownership,country,language,rated_by\n");
+        for (domain, lean, factuality, owner, ownership) in outlets {
+            ratings.push_str(&format!("{domain},{domain},{lean},{factuality},{owner},{ownership},US,en,fixture\n"));
+        }
+        let path = self.path().join("ratings.csv");
+        std::fs::write(&path, ratings).expect("write ratings");
+        let imported = run(self.command(&["outlets", "import", path.to_str().expect("UTF-8 path")]));
+        assert!(imported.status.success(), "{}", imported.describe());
+    }
+
     /// Registers each URL as a feed of its own outlet `outlet`.
     pub fn register(&self, feeds: &[(String, String)]) {
         let mut store = SqliteStore::open(&self.path().join("parallax.sqlite")).expect("open the store");

@@ -248,14 +248,7 @@ fn check_real_grouping(count: usize) -> Option<Scores> {
         .collect();
     let fixtures = Fixtures::start(routes);
     let dir = DataDir::new(CONFIG);
-    let mut ratings = String::from("domain,name,lean,factuality,owner,ownership,country,language,rated_by\n");
-    for (outlet, lean) in OUTLETS {
-        ratings.push_str(&format!("{outlet},{outlet},{lean},high,,,US,en,fixture\n"));
-    }
-    let ratings_path = dir.path().join("ratings.csv");
-    std::fs::write(&ratings_path, ratings).expect("write ratings");
-    let imported = run(dir.command(&["outlets", "import", ratings_path.to_str().expect("UTF-8 path")]));
-    assert!(imported.status.success(), "{}", imported.describe());
+    dir.import_ratings(&OUTLETS.iter().map(|&(outlet, lean)| (outlet, lean, "high", "", "")).collect::<Vec<_>>());
     dir.register(
         &OUTLETS
             .iter()

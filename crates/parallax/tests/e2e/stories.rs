@@ -99,14 +99,14 @@ fn each_event_becomes_one_story_with_exact_lean_counts() {
         .collect();
     let fixtures = Fixtures::start(routes);
     let dir = DataDir::new("");
-    let mut ratings = String::from("domain,name,lean,factuality,owner,ownership,country,language,rated_by\n");
-    for (outlet, lean, factuality, _, _) in OUTLETS {
-        ratings.push_str(&format!("{outlet},{outlet},{lean},{factuality},Owner of {outlet},corporate,US,en,fixture\n"));
-    }
-    let ratings_path = dir.path().join("ratings.csv");
-    std::fs::write(&ratings_path, ratings).expect("write ratings");
-    let imported = run(dir.command(&["outlets", "import", ratings_path.to_str().expect("UTF-8 path")]));
-    assert!(imported.status.success(), "{}", imported.describe());
+    let owners: Vec<String> = OUTLETS.iter().map(|(outlet, ..)| format!("Owner of {outlet}")).collect();
+    dir.import_ratings(
+        &OUTLETS
+            .iter()
+            .zip(&owners)
+            .map(|(&(outlet, lean, factuality, _, _), owner)| (outlet, lean, factuality, owner.as_str(), "corporate"))
+            .collect::<Vec<_>>(),
+    );
     dir.register(
         &OUTLETS
             .iter()
