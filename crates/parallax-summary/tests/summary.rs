@@ -86,3 +86,8 @@ fn single_article_is_summarised_from_itself() {
 fn headline_only_feeds_still_give_bullets() {
     check("headline-only");
 }
+
+#[test]
+fn cut_teasers_fill_the_bullets_owed() {
+    check("cut-teasers");
+}
