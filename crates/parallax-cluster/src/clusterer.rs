@@ -54,6 +54,8 @@ struct Slot {
     story: u32,
     /// The lowest cosine that still enters the member's `neighbours`.
     neighbour_floor: f32,
+    /// Days of the week the article names (see [`Analysis::weekdays`]).
+    weekdays: u8,
 }
 
 /// Story of a slot holding no article.
@@ -95,6 +97,8 @@ struct Story {
     /// Sum of the members' densities.
     density_sum: f32,
     last_seen: i64,
+    /// Days of the week any member ever named.
+    weekdays: u8,
 }
 
 impl Story {
@@ -169,6 +173,8 @@ pub struct Clusterer {
     scratch: SparseVec,
     /// The embedding of the article being placed (empty if none).
     embedding: Vec<f32>,
+    /// Days of the week the article being placed names.
+    weekdays: u8,
     batch: Batch,
     /// Members whose link to the article being placed was a pending one.
     pending_fix: Vec<u32>,
@@ -213,6 +219,7 @@ impl Clusterer {
             candidates: Vec::new(),
             scratch: Vec::new(),
             embedding: Vec::new(),
+            weekdays: 0,
             batch: Batch::default(),
             pending_fix: Vec::new(),
             merge_slots: Vec::new(),
@@ -317,6 +324,7 @@ impl Clusterer {
         self.vector.extend_from_slice(self.batch.vector(index));
         self.embedding.clear();
         self.embedding.extend_from_slice(self.batch.embedding(index));
+        self.weekdays = self.batch.weekdays[index];
         let outlet = article.outlet.map(|name| intern_outlet(&mut self.outlets, name));
         self.score_members();
         self.add_pending(index);
@@ -372,6 +380,7 @@ impl Clusterer {
             batch.sketches.extend_from_slice(&self.analysis.sketch);
             batch.sketch_offsets.push(batch.sketches.len() as u32);
             batch.published.push(article.published.unwrap_or(UNDATED));
+            batch.weekdays.push(self.analysis.weekdays);
             batch.embeddings.extend_from_slice(article.embedding.unwrap_or_default());
             batch.embedding_offsets.push(batch.embeddings.len() as u32);
         }
@@ -389,7 +398,7 @@ impl Clusterer {
                     TermKind::Entity => self.config.entity_weight,
                     TermKind::Number => self.config.number_weight,
                 };
-                let weight = (1.0 + count).ln() * idf * kind_weight;
+                let weight = (1.0 + count).ln() * idf.max(0.0).powf(self.config.idf_power) * kind_weight;
                 if weight > 0.0 {
                     batch.terms.push((term, weight));
                 }
@@ -511,7 +520,12 @@ impl Clusterer {
                     lexical,
                     self.batch.embedding(index),
                     self.batch.embedding(other),
-                ) * self.time_decay(published, other_published);
+                ) * self.time_decay(published, other_published)
+                    * weekday_factor(
+                        self.config.weekday_conflict,
+                        self.batch.weekdays[index],
+                        self.batch.weekdays[other],
+                    );
                 self.batch.push_neighbour(index, (cosine, other as u32));
                 self.batch.push_neighbour(other, (cosine, index as u32));
             }
@@ -757,7 +771,8 @@ impl Clusterer {
         for slot in self.touched_slots.drain(..) {
             self.touched_filter[slot as usize % TOUCHED_FILTER_BITS / 64] = 0;
             let lexical = std::mem::take(&mut self.member_scores[slot as usize]);
-            let score = blend(weight, lexical, &self.embedding, &self.members[slot as usize].embedding);
+            let score = blend(weight, lexical, &self.embedding, &self.members[slot as usize].embedding)
+                * weekday_factor(self.config.weekday_conflict, self.weekdays, self.slots[slot as usize].weekdays);
             // Faint cosines barely move a story's mean and never reach the
             // neighbour lists; dropping them spares most of the work below.
             if score < self.config.min_member_cosine {
@@ -869,6 +884,7 @@ impl Clusterer {
                     members: Vec::new(),
                     density_sum: 0.0,
                     last_seen: 0,
+                    weekdays: 0,
                 });
                 (self.stories.len() - 1) as u32
             }
@@ -883,6 +899,7 @@ impl Clusterer {
         story.embedding_sum.clear();
         story.embedded = 0;
         story.last_seen = time;
+        story.weekdays = 0;
         self.active += 1;
         slot
     }
@@ -901,7 +918,7 @@ impl Clusterer {
         let slot = match self.free_members.pop() {
             Some(slot) => slot,
             None => {
-                self.slots.push(Slot { generation: 0, story: FREE, neighbour_floor: 0.0 });
+                self.slots.push(Slot { generation: 0, story: FREE, neighbour_floor: 0.0, weekdays: 0 });
                 self.members.push(Member {
                     key: 0,
                     neighbours: Vec::new(),
@@ -983,6 +1000,7 @@ impl Clusterer {
         let state = &mut self.slots[slot as usize];
         state.story = story_slot;
         state.neighbour_floor = if links.len() == links_kept { links[links_kept - 1].cosine } else { 0.0 };
+        state.weekdays = self.weekdays;
         let generation = state.generation;
         let member = &mut self.members[slot as usize];
         member.key = key;
@@ -1024,6 +1042,7 @@ impl Clusterer {
         self.members[slot as usize].position = story.members.len() as u32;
         story.members.push(slot);
         story.summed += 1;
+        story.weekdays |= self.weekdays;
         story.last_seen = story.last_seen.max(time);
         self.expiries.push_back((time, slot, generation));
         self.story_of_article.insert(key, story.id);
@@ -1166,6 +1185,7 @@ impl Clusterer {
         if a.last_seen != UNDATED {
             average *= self.time_decay(a.last_seen, b.last_seen);
         }
+        average *= weekday_factor(self.config.weekday_conflict, a.weekdays, b.weekdays);
         if average < self.config.min_similarity {
             return None;
         }
@@ -1200,6 +1220,7 @@ impl Clusterer {
         }
         kept_story.density_sum += gone_story.density_sum;
         kept_story.last_seen = kept_story.last_seen.max(gone_story.last_seen);
+        kept_story.weekdays |= gone_story.weekdays;
         self.updates.push_back((kept_story.last_seen, kept, kept_story.created));
         self.retire_story(gone);
         // Neighbours across the two stories are now within one.
@@ -1300,6 +1321,8 @@ struct Batch {
     sketch_offsets: Vec<u32>,
     /// Publication times, [`UNDATED`] where absent.
     published: Vec<i64>,
+    /// Days of the week each article names.
+    weekdays: Vec<u8>,
     /// Embeddings, empty for an article without one.
     embeddings: Vec<f32>,
     embedding_offsets: Vec<u32>,
@@ -1328,6 +1351,7 @@ impl Batch {
         self.sketch_offsets.clear();
         self.sketch_offsets.push(0);
         self.published.clear();
+        self.weekdays.clear();
         self.embeddings.clear();
         self.embedding_offsets.clear();
         self.embedding_offsets.push(0);
@@ -1383,6 +1407,13 @@ fn blend(weight: f32, lexical: f32, a: &[f32], b: &[f32]) -> f32 {
         return lexical;
     }
     (1.0 - weight) * lexical + weight * dense_dot(a, b)
+}
+
+/// How much of a similarity is left between two texts naming the days of
+/// the week `a` and `b`: all of it unless both name days and none in
+/// common, then `conflict`.
+fn weekday_factor(conflict: f32, a: u8, b: u8) -> f32 {
+    if a != 0 && b != 0 && a & b == 0 { conflict } else { 1.0 }
 }
 
 fn intern_outlet(outlets: &mut FxHashMap<Box<str>, u32>, name: &str) -> u32 {

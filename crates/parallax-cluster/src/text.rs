@@ -104,6 +104,9 @@ pub(crate) struct Analysis {
     pub terms: Vec<(u32, f32, TermKind)>,
     /// Bottom-k sketch of the word 3-shingles, sorted ascending.
     pub sketch: Vec<u64>,
+    /// Days of the week the title and lead name, one bit per day (Monday
+    /// bit 0); 0 when none is named.
+    pub weekdays: u8,
 }
 
 /// What a lower-cased word in one language stands for.
@@ -239,6 +242,7 @@ impl Analyzer {
         out.language = lang;
         let title_is_title_case = self.title_is_title_case(title_tokens);
         self.collect_terms(lang, title_is_title_case, title_weight);
+        out.weekdays = self.weekdays();
 
         out.terms.clear();
         out.terms.extend(self.counts.drain().map(|(term, (count, kind))| (term, count, kind)));
@@ -281,6 +285,15 @@ impl Analyzer {
             }
         }
         long_words > 0 && capitalised as f32 >= TITLE_CASE_SHARE * long_words as f32
+    }
+
+    /// The days of the week the tokens name (see [`weekday`]).
+    fn weekdays(&self) -> u8 {
+        self.tokens
+            .iter()
+            .filter(|token| token.flags & (NUMBER | IDEOGRAPH) == 0)
+            .filter_map(|token| weekday(self.token_text(token)))
+            .fold(0, |days, day| days | 1 << day)
     }
 
     fn token_text(&self, token: &Token) -> &str {
@@ -458,6 +471,43 @@ fn mix64(mut x: u64) -> u64 {
     x ^= x >> 27;
     x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
+}
+
+/// The day of the week (Monday 0) a lower-cased word names, in the
+/// languages whose day names are unambiguous as single words. News names
+/// the day of an event within the past week ("on Thursday"), so two reports
+/// naming different days are rarely of one event (see
+/// `ClusterConfig::weekday_conflict`). Left out: Portuguese (`segunda`
+/// alone is "second"), abbreviations (`sun`, `sat`) and plurals, which
+/// name habits ("on Mondays"), not days.
+fn weekday(word: &str) -> Option<u8> {
+    let day = match word {
+        "monday"
+        | "montag"
+        | "lundi"
+        | "lunes"
+        | "lunedì"
+        | "lunedi"
+        | "maandag"
+        | "måndag"
+        | "mandag"
+        | "понедельник" => 0,
+        "tuesday" | "dienstag" | "mardi" | "martes" | "martedì" | "martedi" | "dinsdag" | "tisdag" | "tirsdag"
+        | "вторник" => 1,
+        "wednesday" | "mittwoch" | "mercredi" | "miércoles" | "miercoles" | "mercoledì" | "mercoledi" | "woensdag"
+        | "onsdag" | "среду" => 2,
+        "thursday" | "donnerstag" | "jeudi" | "jueves" | "giovedì" | "giovedi" | "donderdag" | "torsdag"
+        | "четверг" => 3,
+        "friday" | "freitag" | "vendredi" | "viernes" | "venerdì" | "venerdi" | "vrijdag" | "fredag" | "пятницу"
+        | "пятница" => 4,
+        "saturday" | "samstag" | "sonnabend" | "samedi" | "sábado" | "sabato" | "zaterdag" | "lördag" | "lørdag"
+        | "субботу" | "суббота" => 5,
+        "sunday" | "sonntag" | "dimanche" | "domingo" | "domenica" | "zondag" | "söndag" | "søndag" | "воскресенье" => {
+            6
+        }
+        _ => return None,
+    };
+    Some(day)
 }
 
 fn word_prefix(lang: LangId) -> u8 {
@@ -638,6 +688,20 @@ mod tests {
         assert_eq!(language_id("en-GB"), 0);
         assert_eq!(language_id("NB"), language_id("no"));
         assert_eq!(language_id("ja"), OTHER_LANGUAGE);
+    }
+
+    fn weekdays_of(title: &str, text: &str) -> u8 {
+        let mut out = Analysis::default();
+        Analyzer::new().analyze(title, text, None, 2.0, 64, &mut out);
+        out.weekdays
+    }
+
+    #[test]
+    fn days_of_the_week_are_read_in_several_languages() {
+        assert_eq!(weekdays_of("Senate votes on Thursday", "The vote follows Monday's debate."), 0b1001);
+        assert_eq!(weekdays_of("Le Sénat vote jeudi", "Après le débat de lundi."), 0b1001);
+        assert_eq!(weekdays_of("Bundestag stimmt am Donnerstag ab", ""), 0b1000);
+        assert_eq!(weekdays_of("Shops close on Sundays", "Sun and sat are not days here."), 0);
     }
 
     #[test]

@@ -117,6 +117,21 @@ fn the_same_place_and_people_five_days_apart_are_two_stories_even_in_a_long_wind
 }
 
 #[test]
+fn undated_reports_naming_different_days_are_two_stories() {
+    check("weekdays", ClusterConfig::default());
+    // The days are what keeps them apart: without the conflict, a report of
+    // the vote joins the reports of the plan.
+    let lines = load("weekdays");
+    let (_, assignments) = run_batch(&lines, ClusterConfig { weekday_conflict: 1.0, ..ClusterConfig::default() });
+    let mut log = StoryLog::new();
+    for (line, assignment) in lines.iter().zip(&assignments) {
+        log.record(line.key, assignment);
+    }
+    let story: BTreeMap<u64, u64> = log.final_stories().into_iter().collect();
+    assert_eq!(story[&8], story[&2], "without the weekday conflict the vote joins the plan");
+}
+
+#[test]
 fn languages_meet_only_on_shared_evidence() {
     check("languages", ClusterConfig::default());
 }
