@@ -713,8 +713,9 @@ impl Clusterer {
             self.member_scores.resize(self.members.len(), 0.0);
         }
         // Rare terms find the candidates; terms common enough to fill their
-        // posting list only add to candidates already found, so an article
-        // does not touch every article that says "government".
+        // posting list add to candidates already found, and only the
+        // heaviest of them find more, among their latest postings, so an
+        // article does not touch every article that says "government".
         let cap = self.config.max_postings_per_term;
         for &(term, weight) in &self.vector {
             let list = &self.postings[term as usize];
@@ -735,8 +736,9 @@ impl Clusterer {
             }
         }
         // The heaviest common terms are scanned through a bit filter of the
-        // candidates found, which spares a random read of every posting.
-        if !self.touched_slots.is_empty() {
+        // candidates found, which spares a random read of every posting;
+        // their most recent postings find candidates too.
+        {
             let postings = &self.postings;
             self.common_weights.clear();
             self.common_weights
@@ -747,12 +749,37 @@ impl Clusterer {
             } else {
                 0.0
             };
+            let heaviest = self.common_weights.len().min(limit);
+            self.common_weights[..heaviest].sort_unstable_by(|a, b| b.total_cmp(a));
+            let discovering = match self.config.discovering_common_terms {
+                0 => f32::INFINITY,
+                n => self.common_weights.get(n.min(heaviest).saturating_sub(1)).copied().unwrap_or(f32::INFINITY),
+            };
             for &(term, weight) in &self.vector {
                 let list = &self.postings[term as usize];
                 if list.len() < cap || weight < lightest {
                     continue;
                 }
+                let recent = if weight >= discovering {
+                    list.len().saturating_sub(self.config.discovery_postings)
+                } else {
+                    list.len()
+                };
                 for (at, &slot) in list.slots().iter().enumerate() {
+                    if at >= recent {
+                        let (generation, other) = list.entry(at);
+                        let state = self.slots[slot as usize];
+                        if state.story == FREE || state.generation != generation {
+                            continue;
+                        }
+                        let score = &mut self.member_scores[slot as usize];
+                        if *score == 0.0 {
+                            self.touched_slots.push(slot);
+                            self.touched_filter[slot as usize % TOUCHED_FILTER_BITS / 64] |= 1 << (slot % 64);
+                        }
+                        *score += weight * other;
+                        continue;
+                    }
                     if self.touched_filter[slot as usize % TOUCHED_FILTER_BITS / 64] & (1 << (slot % 64)) == 0 {
                         continue;
                     }
@@ -1020,9 +1047,17 @@ impl Clusterer {
             list.push(slot, generation, weight);
             self.postings_len += 1;
             if list.len() > cap + cap / POSTINGS_SLACK_DIVISOR {
-                let excess = list.len() - cap;
+                // Postings of articles gone from the window go first: left
+                // in, they would make a term look common long after it was.
+                let before = list.len();
+                let slots = &self.slots;
+                list.retain(|slot, generation| {
+                    let state = slots[slot as usize];
+                    state.story != FREE && state.generation == generation
+                });
+                let excess = list.len().saturating_sub(cap);
                 list.drop_oldest(excess);
-                self.postings_len -= excess;
+                self.postings_len -= before - list.len();
             }
         }
         self.live_terms += self.vector.len();

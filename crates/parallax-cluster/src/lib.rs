@@ -16,7 +16,8 @@
 //! numbers are shared, so articles in different languages meet only through
 //! them. An inverted index over the articles of the window gives the
 //! article's cosine to every article sharing a rare term with it (common
-//! terms only add to those found). A story's similarity blends the mean and
+//! terms add to those found, and the heaviest few find a story's latest
+//! articles). A story's similarity blends the mean and
 //! the best cosine to its members, and fades for a dated article as it gets
 //! further in time from the story's last update. Two texts that name days
 //! of the week, none in common, keep only part of their similarity: the

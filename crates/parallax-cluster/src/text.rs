@@ -115,6 +115,8 @@ struct Surface {
     /// Word term id, [`NO_TERM`] or [`UNSTEMMED`].
     word: u32,
     stop: bool,
+    /// The day-of-week bit the word names (see [`weekday`]), or 0.
+    weekday: u8,
 }
 
 /// Term ids by key. A key is the 64-bit hash of the term's kind prefix and
@@ -178,6 +180,8 @@ pub(crate) struct Analyzer {
     counts: FxHashMap<u32, (f32, TermKind)>,
     confirmed_entities: Vec<u32>,
     deferred_entities: Vec<(u32, f32)>,
+    /// Days of the week named by the text being analysed.
+    weekdays: u8,
     shingles: Vec<u64>,
 }
 
@@ -199,6 +203,7 @@ impl Analyzer {
             counts: FxHashMap::default(),
             confirmed_entities: Vec::new(),
             deferred_entities: Vec::new(),
+            weekdays: 0,
             shingles: Vec::new(),
         }
     }
@@ -242,7 +247,7 @@ impl Analyzer {
         out.language = lang;
         let title_is_title_case = self.title_is_title_case(title_tokens);
         self.collect_terms(lang, title_is_title_case, title_weight);
-        out.weekdays = self.weekdays();
+        out.weekdays = self.weekdays;
 
         out.terms.clear();
         out.terms.extend(self.counts.drain().map(|(term, (count, kind))| (term, count, kind)));
@@ -287,21 +292,13 @@ impl Analyzer {
         long_words > 0 && capitalised as f32 >= TITLE_CASE_SHARE * long_words as f32
     }
 
-    /// The days of the week the tokens name (see [`weekday`]).
-    fn weekdays(&self) -> u8 {
-        self.tokens
-            .iter()
-            .filter(|token| token.flags & (NUMBER | IDEOGRAPH) == 0)
-            .filter_map(|token| weekday(self.token_text(token)))
-            .fold(0, |days, day| days | 1 << day)
-    }
-
     fn token_text(&self, token: &Token) -> &str {
         &self.lower[token.start as usize..token.end as usize]
     }
 
     fn collect_terms(&mut self, lang: LangId, title_is_title_case: bool, title_weight: f32) {
         self.counts.clear();
+        self.weekdays = 0;
         self.confirmed_entities.clear();
         self.deferred_entities.clear();
         let stop_bit = if lang == OTHER_LANGUAGE { 0 } else { 1u32 << lang };
@@ -384,8 +381,9 @@ impl Analyzer {
                     .stop_words
                     .get(&key_hash(STOP_WORD_PREFIX, surface))
                     .is_some_and(|&languages| languages & stop_bit != 0);
+                let weekday = weekday(surface).map_or(0, |day| 1 << day);
                 let word = if stop { UNSTEMMED } else { self.stem_term(lang, start, end) };
-                let entry = Surface { word, stop };
+                let entry = Surface { word, stop, weekday };
                 self.surface_cache.insert(key, entry);
                 entry
             }
@@ -393,11 +391,12 @@ impl Analyzer {
         let word = match cached.word {
             UNSTEMMED if acronym => {
                 let word = self.stem_term(lang, start, end);
-                self.surface_cache.insert(key, Surface { word, stop: cached.stop });
+                self.surface_cache.insert(key, Surface { word, ..cached });
                 word
             }
             word => word,
         };
+        self.weekdays |= cached.weekday;
         let counts = !cached.stop || acronym;
         ((counts && word < UNSTEMMED).then_some(word), cached.stop)
     }

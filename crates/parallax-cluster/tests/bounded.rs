@@ -61,3 +61,68 @@ fn rare_terms_leave_with_their_articles() {
     assert!(largest <= 70_000, "the vocabulary grew to {largest} terms");
     assert!(smallest_after_peak < 10_000, "a sweep left {smallest_after_peak} terms");
 }
+
+/// Regression: candidates used to be found through rare terms only, so once
+/// a big story's own words filled their posting lists, a new article about
+/// it that used nothing rarer found no story and started its own; a long
+/// synthetic stream fell apart into ever more fragments as it went on.
+#[test]
+fn a_big_story_keeps_gathering_articles_after_its_words_become_common() {
+    let mut clusterer = Clusterer::new(ClusterConfig::default()).expect("valid config");
+    let event_words = [
+        "hurricane",
+        "milton",
+        "landfall",
+        "florida",
+        "tampa",
+        "sarasota",
+        "evacuation",
+        "storm",
+        "surge",
+        "flooding",
+        "winds",
+        "category",
+        "shelters",
+        "desantis",
+        "power",
+        "outages",
+        "coast",
+        "damage",
+    ];
+    let other_events = [
+        "Parliament in Ottawa debates the carbon tax rebate as farmers protest fuel prices",
+        "Arsenal beat Chelsea at the Emirates with a late Saka goal to go top of the league",
+        "Japan's central bank holds rates as the yen slides against the dollar in Tokyo trading",
+    ];
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut event_stories = std::collections::BTreeMap::<u64, usize>::new();
+    let articles = 400u64;
+    for key in 0..articles {
+        let published = Some(START + key as i64 * 120);
+        if key % 4 == 3 {
+            let text = other_events[(key / 4) as usize % other_events.len()];
+            let title = format!("{text} ({key})");
+            clusterer.add(&ArticleInput { key, title: &title, text, published, ..Default::default() });
+            continue;
+        }
+        let words: Vec<&str> = (0..10).map(|_| event_words[(next() % event_words.len() as u64) as usize]).collect();
+        let title = words[..5].join(" ");
+        let text = format!("{} update{key}", words[5..].join(" "));
+        let story =
+            clusterer.add(&ArticleInput { key, title: &title, text: &text, published, ..Default::default() }).story;
+        *event_stories.entry(story).or_default() += 1;
+    }
+    let largest = event_stories.values().copied().max().unwrap_or(0);
+    let event_articles = articles - articles / 4;
+    assert!(
+        largest as u64 * 10 >= event_articles * 9,
+        "the hurricane's {event_articles} articles went to {} stories, the largest holding {largest}",
+        event_stories.len()
+    );
+}
