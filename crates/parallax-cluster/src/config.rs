@@ -180,16 +180,16 @@ pub struct ClusterConfig {
     /// resampled from NeuS as `parallax bench cluster` builds it (10,000 a
     /// day, gold: the NeuS story and the pass through the file), as mean
     /// stories per gold story over the first, third and fifth 30,000 and
-    /// BCubed F1 over all: none 2.04/3.18/3.72, 0.652; 1: 1.87/2.43/2.67,
-    /// 0.689; 2: 1.81/2.05/2.14, 0.713; 4: 1.79/1.89/1.93, 0.728; 8:
-    /// 1.77/1.82/1.84, 0.734, at 35,000, 33,000, 31,000, 30,500 and 26,800
-    /// articles/s in one batch. NeuS (all, one batch) 0.802 with none,
-    /// 0.805 with 4. 4 keeps the stream nearly flat for 13% of the speed.
+    /// BCubed F1 over all: none 2.04/3.18/3.72, 0.652; 1: 1.77/1.84/1.87,
+    /// 0.733; 2: 1.76/1.79/1.81, 0.738; 4: 1.76/1.77/1.78, 0.739; 8:
+    /// 1.75/1.75/1.76, 0.741. NeuS (all, one batch) 0.802 with none, 0.805
+    /// with any. 4 keeps the stream flat; the speed cost (30,000 to 33,000
+    /// articles/s in one batch against 34,500 with none) is within this
+    /// machine's noise between 1 and 8.
     pub discovering_common_terms: usize,
     /// Most recent postings of a discovering common term that find
-    /// candidates: a story's latest articles. 32 (with 8 terms): 16 gave
-    /// 1.81/1.98/2.05 on the stream above, 64 1.75/1.76/1.76 at 0.94 times
-    /// the speed.
+    /// candidates: a story's latest articles. 32; 16: 1.78/1.83/1.87 on the
+    /// stream above; 64: 1.74/1.75/1.74 (NeuS 0.806 and 0.805).
     pub discovery_postings: usize,
 }
 

@@ -117,6 +117,46 @@ struct Surface {
     stop: bool,
     /// The day-of-week bit the word names (see [`weekday`]), or 0.
     weekday: u8,
+    /// Entity term id of the word capitalised, [`NO_TERM`] until needed.
+    entity: u32,
+}
+
+/// Surface forms already read, by key: a hash map behind a small
+/// direct-mapped table that holds the most recent form in each of its
+/// places. Most tokens are a few thousand common words, which the table
+/// answers from the cache where the map, holding every form of the window,
+/// would miss it.
+struct SurfaceCache {
+    map: FxHashMap<u64, Surface>,
+    front: Vec<(u64, Surface)>,
+}
+
+/// Places in [`SurfaceCache`]'s table: 4,096 of 24 bytes.
+const SURFACE_FRONT: usize = 1 << 12;
+
+impl SurfaceCache {
+    fn new() -> Self {
+        // Place `i` starts with key `!i`, which no key stored there can
+        // equal (a key's place is its low bits, and `!i`'s differ from `i`).
+        let empty = Surface { word: NO_TERM, stop: false, weekday: 0, entity: NO_TERM };
+        let front = (0..SURFACE_FRONT).map(|place| (!(place as u64), empty)).collect();
+        SurfaceCache { map: FxHashMap::default(), front }
+    }
+
+    fn get(&mut self, key: u64) -> Option<Surface> {
+        let place = key as usize & (SURFACE_FRONT - 1);
+        if self.front[place].0 == key {
+            return Some(self.front[place].1);
+        }
+        let surface = *self.map.get(&key)?;
+        self.front[place] = (key, surface);
+        Some(surface)
+    }
+
+    fn insert(&mut self, key: u64, surface: Surface) {
+        self.map.insert(key, surface);
+        self.front[key as usize & (SURFACE_FRONT - 1)] = (key, surface);
+    }
 }
 
 /// Term ids by key. A key is the 64-bit hash of the term's kind prefix and
@@ -174,10 +214,12 @@ pub(crate) struct Analyzer {
     vocabulary: Vocabulary,
     /// Key of a lower-cased surface form in a language -> what it stands
     /// for, so each distinct word is stemmed once.
-    surface_cache: FxHashMap<u64, Surface>,
+    surface_cache: SurfaceCache,
     lower: String,
     tokens: Vec<Token>,
-    counts: FxHashMap<u32, (f32, TermKind)>,
+    /// Every term occurrence as `(term, weight, kind)`, summed per term
+    /// once the text is read (a sort beats a hash map at this size).
+    counts: Vec<(u32, f32, TermKind)>,
     confirmed_entities: Vec<u32>,
     deferred_entities: Vec<(u32, f32)>,
     /// Days of the week named by the text being analysed.
@@ -197,10 +239,10 @@ impl Analyzer {
             stemmers: LANGUAGES.iter().map(|(_, algorithm)| Stemmer::create(*algorithm)).collect(),
             stop_words,
             vocabulary: Vocabulary::default(),
-            surface_cache: FxHashMap::default(),
+            surface_cache: SurfaceCache::new(),
             lower: String::new(),
             tokens: Vec::new(),
-            counts: FxHashMap::default(),
+            counts: Vec::new(),
             confirmed_entities: Vec::new(),
             deferred_entities: Vec::new(),
             weekdays: 0,
@@ -219,7 +261,7 @@ impl Analyzer {
             self.vocabulary.forget(term);
         }
         // Cached surface forms may point at forgotten ids; the cache refills.
-        self.surface_cache = FxHashMap::default();
+        self.surface_cache = SurfaceCache::new();
     }
 
     /// Reads `title` and `text` into `out`. `language` is the caller's
@@ -250,8 +292,13 @@ impl Analyzer {
         out.weekdays = self.weekdays;
 
         out.terms.clear();
-        out.terms.extend(self.counts.drain().map(|(term, (count, kind))| (term, count, kind)));
-        out.terms.sort_unstable_by_key(|&(term, _, _)| term);
+        self.counts.sort_unstable_by_key(|&(term, _, _)| term);
+        for &(term, weight, kind) in &self.counts {
+            match out.terms.last_mut() {
+                Some(last) if last.0 == term => last.1 += weight,
+                _ => out.terms.push((term, weight, kind)),
+            }
+        }
         self.sketch(sketch_size, &mut out.sketch);
     }
 
@@ -331,7 +378,7 @@ impl Analyzer {
                 continue;
             }
             let acronym = token.flags & ALL_CAPS != 0;
-            let (word, is_stop) = self.word_term(lang, stop_bit, start, end, acronym);
+            let (word, is_stop, surface_key) = self.word_term(lang, stop_bit, start, end, acronym);
             if let Some(term) = word {
                 add_count(&mut self.counts, term, weight, TermKind::Word);
             }
@@ -340,11 +387,11 @@ impl Analyzer {
             }
             let capitals_mean_nothing = token.flags & IN_TITLE != 0 && title_is_title_case;
             if acronym && !capitals_mean_nothing {
-                let term = self.entity_term(start, end);
+                let term = self.entity_term(surface_key, start, end);
                 self.confirmed_entities.push(term);
                 add_count(&mut self.counts, term, weight, TermKind::Entity);
             } else if token.flags & (CAPITALISED | ALL_CAPS) != 0 {
-                let term = self.entity_term(start, end);
+                let term = self.entity_term(surface_key, start, end);
                 if token.flags & SENTENCE_START == 0 && !capitals_mean_nothing {
                     self.confirmed_entities.push(term);
                     add_count(&mut self.counts, term, weight, TermKind::Entity);
@@ -371,10 +418,10 @@ impl Analyzer {
         start: usize,
         end: usize,
         acronym: bool,
-    ) -> (Option<u32>, bool) {
+    ) -> (Option<u32>, bool, u64) {
         let key = key_hash(word_prefix(lang), &self.lower[start..end]);
-        let cached = match self.surface_cache.get(&key) {
-            Some(&cached) => cached,
+        let cached = match self.surface_cache.get(key) {
+            Some(cached) => cached,
             None => {
                 let surface = &self.lower[start..end];
                 let stop = self
@@ -383,7 +430,7 @@ impl Analyzer {
                     .is_some_and(|&languages| languages & stop_bit != 0);
                 let weekday = weekday(surface).map_or(0, |day| 1 << day);
                 let word = if stop { UNSTEMMED } else { self.stem_term(lang, start, end) };
-                let entry = Surface { word, stop, weekday };
+                let entry = Surface { word, stop, weekday, entity: NO_TERM };
                 self.surface_cache.insert(key, entry);
                 entry
             }
@@ -398,7 +445,7 @@ impl Analyzer {
         };
         self.weekdays |= cached.weekday;
         let counts = !cached.stop || acronym;
-        ((counts && word < UNSTEMMED).then_some(word), cached.stop)
+        ((counts && word < UNSTEMMED).then_some(word), cached.stop, key)
     }
 
     fn stem_term(&mut self, lang: LangId, start: usize, end: usize) -> u32 {
@@ -413,8 +460,19 @@ impl Analyzer {
         self.vocabulary.intern(key)
     }
 
-    fn entity_term(&mut self, start: usize, end: usize) -> u32 {
-        self.vocabulary.intern(key_hash(ENTITY_PREFIX, &self.lower[start..end]))
+    /// The entity term of `lower[start..end]`, whose surface form is cached
+    /// under `surface_key` (remembered there: names recur).
+    fn entity_term(&mut self, surface_key: u64, start: usize, end: usize) -> u32 {
+        if let Some(surface) = self.surface_cache.get(surface_key)
+            && surface.entity != NO_TERM
+        {
+            return surface.entity;
+        }
+        let term = self.vocabulary.intern(key_hash(ENTITY_PREFIX, &self.lower[start..end]));
+        if let Some(surface) = self.surface_cache.get(surface_key) {
+            self.surface_cache.insert(surface_key, Surface { entity: term, ..surface });
+        }
+        term
     }
 
     /// Bottom-k sketch of the article's word 3-shingles (every token,
@@ -521,8 +579,8 @@ fn key_hash(prefix: u8, text: &str) -> u64 {
     mix64(hasher.finish())
 }
 
-fn add_count(counts: &mut FxHashMap<u32, (f32, TermKind)>, term: u32, weight: f32, kind: TermKind) {
-    counts.entry(term).or_insert((0.0, kind)).0 += weight;
+fn add_count(counts: &mut Vec<(u32, f32, TermKind)>, term: u32, weight: f32, kind: TermKind) {
+    counts.push((term, weight, kind));
 }
 
 /// Maps a caller's language tag (`en`, `en-GB`, `pt_BR`, `NB`) to a
@@ -587,7 +645,25 @@ fn tokenize(s: &str, extra_flags: u8, lower: &mut String, tokens: &mut Vec<Token
         let mut digits_only = true;
         let mut first = true;
         let mut dotted = false;
-        while let Some(c) = char_at(i) {
+        while let Some(&byte) = bytes.get(i) {
+            // ASCII letters and digits, most of any text, without decoding.
+            if byte.is_ascii_alphanumeric() {
+                if byte.is_ascii_alphabetic() {
+                    letters += 1;
+                    digits_only = false;
+                    if byte.is_ascii_uppercase() {
+                        uppercase += 1;
+                        if first {
+                            flags |= CAPITALISED;
+                        }
+                    }
+                }
+                lower.push(byte.to_ascii_lowercase() as char);
+                first = false;
+                i += 1;
+                continue;
+            }
+            let Some(c) = char_at(i) else { break };
             if c.is_alphanumeric() && !is_ideograph(c) {
                 if c.is_alphabetic() {
                     letters += 1;
@@ -601,11 +677,7 @@ fn tokenize(s: &str, extra_flags: u8, lower: &mut String, tokens: &mut Vec<Token
                 } else if !c.is_numeric() {
                     digits_only = false;
                 }
-                if c.is_ascii() {
-                    lower.push(c.to_ascii_lowercase());
-                } else {
-                    lower.extend(c.to_lowercase());
-                }
+                lower.extend(c.to_lowercase());
                 first = false;
                 i += c.len_utf8();
                 continue;
