@@ -1184,42 +1184,46 @@ impl Clusterer {
         self.stories[story as usize].density_sum += change;
     }
 
-    /// Merges pairs among the article's story and its next closest
-    /// candidates while their own similarity clears the thresholds, best
-    /// pair first: the stream keeps revisiting a neighbourhood, so stories
-    /// that started apart meet again once more of it is known.
+    /// Merges the article's story with its next closest candidates while
+    /// their similarity clears the thresholds, best first: the stream keeps
+    /// revisiting a neighbourhood, so stories that started apart meet again
+    /// once more of it is known. Only pairs with the article's story are
+    /// checked: the article changed no other (checking every pair among the
+    /// candidates gave the same stories on NeuS and the synthetic stream).
     fn merge_among_candidates(&mut self, joined: u32) -> Vec<(u64, u64)> {
-        let mut slots = std::mem::take(&mut self.merge_slots);
-        slots.clear();
-        slots.push(joined);
-        slots
+        let mut others = std::mem::take(&mut self.merge_slots);
+        others.clear();
+        others
             .extend(self.candidates.iter().map(|c| c.slot).filter(|&s| s != joined).take(self.config.merge_candidates));
         let mut merged = Vec::new();
+        let mut current = joined;
         loop {
-            let mut best: Option<(f32, u32, u32)> = None;
-            for (i, &a) in slots.iter().enumerate() {
-                for &b in &slots[i + 1..] {
-                    if a == b {
-                        continue;
-                    }
-                    let Some(adjusted) = self.story_similarity(a, b) else { continue };
-                    if adjusted >= self.config.merge_threshold && best.is_none_or(|(s, _, _)| adjusted > s) {
-                        best = Some((adjusted, a, b));
-                    }
+            let mut best: Option<(f32, u32)> = None;
+            for &other in &others {
+                if other == current {
+                    continue;
+                }
+                let Some(adjusted) = self.story_similarity(current, other) else { continue };
+                if adjusted >= self.config.merge_threshold && best.is_none_or(|(s, _)| adjusted > s) {
+                    best = Some((adjusted, other));
                 }
             }
-            let Some((_, a, b)) = best else { break };
-            let (kept, gone) =
-                if self.stories[a as usize].created <= self.stories[b as usize].created { (a, b) } else { (b, a) };
+            let Some((_, other)) = best else { break };
+            let (kept, gone) = if self.stories[current as usize].created <= self.stories[other as usize].created {
+                (current, other)
+            } else {
+                (other, current)
+            };
             merged.push((self.stories[gone as usize].id, self.stories[kept as usize].id));
             self.merge(kept, gone);
-            for slot in &mut slots {
+            current = kept;
+            for slot in &mut others {
                 if *slot == gone {
                     *slot = kept;
                 }
             }
         }
-        self.merge_slots = slots;
+        self.merge_slots = others;
         merged
     }
 

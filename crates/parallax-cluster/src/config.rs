@@ -90,7 +90,7 @@ pub struct ClusterConfig {
     /// signal that tells one event from its topic: 1; 0.7: 0.747/0.718
     /// 0.739/0.705; 1.3: 0.719/0.708 0.765/0.728.
     pub density_weight: f32,
-    /// The article's next closest stories checked pairwise for merging.
+    /// The article's next closest stories checked for merging with its own.
     /// 4; 2 and 8 are within 0.001.
     pub merge_candidates: usize,
     /// Articles remembered per term in the inverted index (most recent

@@ -25,8 +25,9 @@
 //! of the neighbourhood (how close the article, and the story's members,
 //! come to articles of *other* stories): in a crowded topic only a clearly
 //! closer story is the same event. The article joins the best story
-//! clearing the thresholds, or starts its own. Its closest stories are then
-//! checked pairwise, and two that have grown alike merge into the older. A
+//! clearing the thresholds, or starts its own. Its story is then checked
+//! against its next closest ones, and those grown alike merge into the
+//! older. A
 //! near-duplicate of another outlet's article (shingle Jaccard) joins that
 //! article's story and is marked as its copy.
 //!
