@@ -20,6 +20,24 @@ pub enum BenchCommand {
     /// Cluster a long stream of articles resampled and perturbed from real
     /// titles and leads; report articles/s and memory as the window fills.
     Cluster(ClusterBenchArgs),
+    /// Summarise stories made of consecutive real articles (ten outlets
+    /// across the three sides, as a busy story); report stories/s on one
+    /// core, with and without the quantities outlets disagree on.
+    Summary(SummaryBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryBenchArgs {
+    /// Real articles: JSON Lines with "title" and "text" (for example
+    /// ../shared/data/neus-dev/cluster-in.jsonl).
+    #[arg(long, value_name = "FILE")]
+    input: PathBuf,
+    /// Articles per story.
+    #[arg(long, default_value_t = 10)]
+    articles_per_story: usize,
+    /// Seconds to spend repeating each pass, for a stable figure.
+    #[arg(long, default_value_t = 3.0)]
+    seconds: f64,
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +78,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Ingest(args) => bench_ingest(&args),
         BenchCommand::Cluster(args) => bench_cluster(&args),
+        BenchCommand::Summary(args) => bench_summary(&args),
     }
 }
 
@@ -364,5 +383,78 @@ fn bench_cluster(args: &ClusterBenchArgs) -> Result<()> {
         args.articles as f64 / busy.as_secs_f64().max(1e-9),
         args.articles
     );
+    Ok(())
+}
+
+/// Outlets of the bench's stories, one per article of a story (cycled).
+const BENCH_OUTLETS: [&str; 10] = [
+    "a.example",
+    "b.example",
+    "c.example",
+    "d.example",
+    "e.example",
+    "f.example",
+    "g.example",
+    "h.example",
+    "i.example",
+    "j.example",
+];
+
+fn bench_summary(args: &SummaryBenchArgs) -> Result<()> {
+    use parallax_core::LeanBucket;
+    use parallax_summary::{ArticleText, StoryInput, SummaryConfig};
+
+    let mut sources: Vec<SourceArticle> = Vec::new();
+    crate::jsonl::read_lines(Some(&args.input), |_, article: SourceArticle| sources.push(article))?;
+    let per_story = args.articles_per_story.max(1);
+    anyhow::ensure!(
+        sources.len() >= per_story,
+        "bench: {} holds {} articles, fewer than one story of {per_story}",
+        args.input.display(),
+        sources.len()
+    );
+    let ids: Vec<String> = (0..sources.len()).map(|index| index.to_string()).collect();
+    let sides = [LeanBucket::Left, LeanBucket::Center, LeanBucket::Right];
+    let articles: Vec<ArticleText> = sources
+        .iter()
+        .enumerate()
+        .map(|(index, source)| ArticleText {
+            id: &ids[index],
+            title: &source.title,
+            text: &source.text,
+            outlet: Some(BENCH_OUTLETS[index % per_story % BENCH_OUTLETS.len()]),
+            side: Some(sides[index % sides.len()]),
+            language: Some("en"),
+        })
+        .collect();
+    let stories: Vec<&[ArticleText]> = articles.chunks_exact(per_story).collect();
+    println!(
+        "stories: {} of {per_story} articles from {} ({} articles)",
+        stories.len(),
+        args.input.display(),
+        articles.len()
+    );
+    let config = SummaryConfig::default();
+    let passes = [("title, bullets and per-side bullets", false), ("the same and disagreements", true)];
+    for (name, with_disagreements) in passes {
+        let started = Instant::now();
+        let (mut summarised, mut bullets, mut disagreements) = (0usize, 0usize, 0usize);
+        while summarised == 0 || started.elapsed().as_secs_f64() < args.seconds {
+            for story in &stories {
+                let input = StoryInput { articles: story };
+                bullets += parallax_summary::summarize(&input, &config).bullets.len();
+                if with_disagreements {
+                    disagreements += parallax_summary::disagreements(&input).len();
+                }
+                summarised += 1;
+            }
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "{name} (1 core): {:.0} stories/s ({summarised} stories, {bullets} bullets, {disagreements} \
+             disagreements, {seconds:.2} s)",
+            summarised as f64 / seconds.max(1e-9)
+        );
+    }
     Ok(())
 }

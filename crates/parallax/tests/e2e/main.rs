@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `parallax` binary against fixture feeds served
 //! on loopback, most of them hostile.
 
+mod bench;
 #[cfg(unix)]
 mod broken_pipe;
 mod full_text;
