@@ -275,6 +275,14 @@ impl ClusterConfig {
         within("weekday_conflict", self.weekday_conflict, 0.0, 1.0, UNIT)?;
         within("density_weight", self.density_weight, 0.0, 100.0, WEIGHT)?;
         positive("density_neighbours", self.density_neighbours)?;
+        // Each member keeps four times as many neighbours, counted in a byte.
+        if self.density_neighbours > 63 {
+            return Err(ConfigError::OutOfRange {
+                field: "density_neighbours",
+                expected: "at most 63",
+                value: self.density_neighbours.to_string(),
+            });
+        }
         positive("max_postings_per_term", self.max_postings_per_term)?;
         positive("max_common_terms", self.max_common_terms)?;
         positive("discovery_postings", self.discovery_postings)?;

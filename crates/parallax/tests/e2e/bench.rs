@@ -16,7 +16,8 @@ fn bench_summary_prints_stories_per_second() {
     let input = dir.path().join("articles.jsonl");
     std::fs::write(&input, ARTICLES).expect("write the articles");
     let input = input.to_str().expect("a UTF-8 path");
-    let output = run(dir.command(&["bench", "summary", "--input", input, "--articles-per-story", "2", "--seconds", "0"]));
+    let output =
+        run(dir.command(&["bench", "summary", "--input", input, "--articles-per-story", "2", "--seconds", "0"]));
     assert!(output.status.success(), "bench summary failed: {}", output.describe());
     assert!(output.stdout.contains("stories: 2 of 2 articles"), "stdout: {}", output.stdout);
     assert_eq!(output.stdout.matches("stories/s").count(), 2, "stdout: {}", output.stdout);
