@@ -706,7 +706,11 @@ impl Clusterer {
         let story = &mut self.stories[slot as usize];
         story.members = members;
         story.members.clear();
-        story.centroid.clear();
+        // Freed, not cleared: centroids trade buffers with the merge scratch,
+        // so a slot kept its largest ever and memory crept up for millions of
+        // articles after the window was full (`parallax bench cluster`).
+        story.centroid = SparseVec::new();
+        story.embedding_sum = Vec::new();
         self.free_stories.push(slot);
         self.active -= 1;
     }
