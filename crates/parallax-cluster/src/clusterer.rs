@@ -156,11 +156,9 @@ pub struct Clusterer {
     now: i64,
     created: u64,
     vector: SparseVec,
-    member_scores: Vec<f32>,
-    touched_slots: Vec<u32>,
+    /// The members the article's terms reached, with their cosines so far.
+    touched: Touched,
     common_weights: Vec<f32>,
-    /// One bit per `slot % TOUCHED_FILTER_BITS` of the touched slots.
-    touched_filter: Vec<u64>,
     touched_members: Vec<(u32, f32)>,
     /// The article's closest articles as `(cosine, story slot)`, best first;
     /// the story is [`FREE`] for a chunk-mate expected to start its own.
@@ -214,10 +212,8 @@ impl Clusterer {
             now: UNDATED,
             created: 0,
             vector: Vec::new(),
-            member_scores: Vec::new(),
-            touched_slots: Vec::new(),
+            touched: Touched::new(),
             common_weights: Vec::new(),
-            touched_filter: vec![0; TOUCHED_FILTER_BITS / 64],
             touched_members: Vec::new(),
             closest: Vec::new(),
             story_scores: Vec::new(),
@@ -720,9 +716,7 @@ impl Clusterer {
     /// of at least `min_member_cosine`); the best of them, labelled with
     /// their story, into `closest`.
     fn score_members(&mut self) {
-        if self.member_scores.len() < self.members.len() {
-            self.member_scores.resize(self.members.len(), 0.0);
-        }
+        self.touched.grow(self.members.len());
         // Rare terms find the candidates; terms common enough to fill their
         // posting list add to candidates already found, and only the
         // heaviest of them find more, among their latest postings, so an
@@ -734,16 +728,7 @@ impl Clusterer {
                 continue;
             }
             for (slot, generation, other) in list.iter() {
-                let state = self.slots[slot as usize];
-                if state.story == FREE || state.generation != generation {
-                    continue;
-                }
-                let score = &mut self.member_scores[slot as usize];
-                if *score == 0.0 {
-                    self.touched_slots.push(slot);
-                    self.touched_filter[slot as usize % TOUCHED_FILTER_BITS / 64] |= 1 << (slot % 64);
-                }
-                *score += weight * other;
+                self.touched.add(&self.slots, slot, generation, weight * other);
             }
         }
         // The heaviest common terms are scanned through a bit filter of the
@@ -775,18 +760,8 @@ impl Clusterer {
                     continue;
                 }
                 for at in list.len().saturating_sub(recent_postings)..list.len() {
-                    let slot = list.slots()[at];
                     let (generation, other) = list.entry(at);
-                    let state = self.slots[slot as usize];
-                    if state.story == FREE || state.generation != generation {
-                        continue;
-                    }
-                    let score = &mut self.member_scores[slot as usize];
-                    if *score == 0.0 {
-                        self.touched_slots.push(slot);
-                        self.touched_filter[slot as usize % TOUCHED_FILTER_BITS / 64] |= 1 << (slot % 64);
-                    }
-                    *score += weight * other;
+                    self.touched.add(&self.slots, list.slots()[at], generation, weight * other);
                 }
             }
             for &(term, weight) in &self.vector {
@@ -797,13 +772,9 @@ impl Clusterer {
                 let scanned =
                     if weight >= discovering { list.len().saturating_sub(recent_postings) } else { list.len() };
                 for (at, &slot) in list.slots()[..scanned].iter().enumerate() {
-                    if self.touched_filter[slot as usize % TOUCHED_FILTER_BITS / 64] & (1 << (slot % 64)) == 0 {
-                        continue;
-                    }
-                    let (generation, other) = list.entry(at);
-                    let score = &mut self.member_scores[slot as usize];
-                    if *score != 0.0 && self.slots[slot as usize].generation == generation {
-                        *score += weight * other;
+                    if self.touched.may_hold(slot) {
+                        let (generation, other) = list.entry(at);
+                        self.touched.add_if_held(&self.slots, slot, generation, weight * other);
                     }
                 }
             }
@@ -812,9 +783,7 @@ impl Clusterer {
         self.closest.clear();
         let keep = LABELLED_NEIGHBOURS_PER_DENSITY_NEIGHBOUR * self.config.density_neighbours;
         let weight = self.config.embedding_weight;
-        for slot in self.touched_slots.drain(..) {
-            self.touched_filter[slot as usize % TOUCHED_FILTER_BITS / 64] = 0;
-            let lexical = std::mem::take(&mut self.member_scores[slot as usize]);
+        while let Some((slot, lexical)) = self.touched.pop() {
             // Members are read only when the article has an embedding: the
             // slots alone serve the default build.
             let similarity = if self.embedding.is_empty() {
@@ -1312,6 +1281,73 @@ struct Link {
     cosine: f32,
     slot: u32,
     generation: u32,
+}
+
+/// The members an article's terms reached and their partial cosines.
+struct Touched {
+    /// Per member slot, the cosine so far; 0 for a slot not reached.
+    scores: Vec<f32>,
+    /// The slots reached, in the order reached.
+    slots: Vec<u32>,
+    /// How many of `slots` [`Touched::pop`] has handed out.
+    popped: usize,
+    /// One bit per `slot % TOUCHED_FILTER_BITS` of the slots reached: the
+    /// common terms' long posting lists are checked against it, which
+    /// spares a random read of every posting.
+    filter: Vec<u64>,
+}
+
+impl Touched {
+    fn new() -> Self {
+        Touched { scores: Vec::new(), slots: Vec::new(), popped: 0, filter: vec![0; TOUCHED_FILTER_BITS / 64] }
+    }
+
+    fn grow(&mut self, members: usize) {
+        if self.scores.len() < members {
+            self.scores.resize(members, 0.0);
+        }
+    }
+
+    /// Adds `contribution` to the member in `slot`, reaching it now if it
+    /// was not yet, unless the posting is stale.
+    fn add(&mut self, slots: &[Slot], slot: u32, generation: u32, contribution: f32) {
+        let state = slots[slot as usize];
+        if state.story == FREE || state.generation != generation {
+            return;
+        }
+        let score = &mut self.scores[slot as usize];
+        if *score == 0.0 {
+            self.slots.push(slot);
+            self.filter[slot as usize % TOUCHED_FILTER_BITS / 64] |= 1 << (slot % 64);
+        }
+        *score += contribution;
+    }
+
+    /// Whether `slot` may have been reached (false: surely not).
+    fn may_hold(&self, slot: u32) -> bool {
+        self.filter[slot as usize % TOUCHED_FILTER_BITS / 64] & (1 << (slot % 64)) != 0
+    }
+
+    /// Adds `contribution` to the member in `slot` only if it was reached.
+    fn add_if_held(&mut self, slots: &[Slot], slot: u32, generation: u32, contribution: f32) {
+        let score = &mut self.scores[slot as usize];
+        if *score != 0.0 && slots[slot as usize].generation == generation {
+            *score += contribution;
+        }
+    }
+
+    /// The next member reached, in the order reached, and its cosine,
+    /// forgetting it; `None` once all are handed out (and forgotten).
+    fn pop(&mut self) -> Option<(u32, f32)> {
+        let Some(&slot) = self.slots.get(self.popped) else {
+            self.slots.clear();
+            self.popped = 0;
+            return None;
+        };
+        self.popped += 1;
+        self.filter[slot as usize % TOUCHED_FILTER_BITS / 64] = 0;
+        Some((slot, std::mem::take(&mut self.scores[slot as usize])))
+    }
 }
 
 /// Every member slot's closest articles in other stories (best first, at

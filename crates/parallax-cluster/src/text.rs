@@ -646,25 +646,11 @@ fn tokenize(s: &str, extra_flags: u8, lower: &mut String, tokens: &mut Vec<Token
         let mut first = true;
         let mut dotted = false;
         while let Some(&byte) = bytes.get(i) {
-            // ASCII letters and digits, most of any text, without decoding.
-            if byte.is_ascii_alphanumeric() {
-                if byte.is_ascii_alphabetic() {
-                    letters += 1;
-                    digits_only = false;
-                    if byte.is_ascii_uppercase() {
-                        uppercase += 1;
-                        if first {
-                            flags |= CAPITALISED;
-                        }
-                    }
-                }
-                lower.push(byte.to_ascii_lowercase() as char);
-                first = false;
-                i += 1;
-                continue;
-            }
-            let Some(c) = char_at(i) else { break };
-            if c.is_alphanumeric() && !is_ideograph(c) {
+            // ASCII (most of any text) is classified without decoding.
+            let Some(c) = (if byte.is_ascii() { Some(byte as char) } else { char_at(i) }) else { break };
+            let word_char =
+                if byte.is_ascii() { byte.is_ascii_alphanumeric() } else { c.is_alphanumeric() && !is_ideograph(c) };
+            if word_char {
                 if c.is_alphabetic() {
                     letters += 1;
                     digits_only = false;
@@ -677,7 +663,11 @@ fn tokenize(s: &str, extra_flags: u8, lower: &mut String, tokens: &mut Vec<Token
                 } else if !c.is_numeric() {
                     digits_only = false;
                 }
-                lower.extend(c.to_lowercase());
+                if byte.is_ascii() {
+                    lower.push(c.to_ascii_lowercase());
+                } else {
+                    lower.extend(c.to_lowercase());
+                }
                 first = false;
                 i += c.len_utf8();
                 continue;

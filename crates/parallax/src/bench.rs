@@ -386,19 +386,8 @@ fn bench_cluster(args: &ClusterBenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// Outlets of the bench's stories, one per article of a story (cycled).
-const BENCH_OUTLETS: [&str; 10] = [
-    "a.example",
-    "b.example",
-    "c.example",
-    "d.example",
-    "e.example",
-    "f.example",
-    "g.example",
-    "h.example",
-    "i.example",
-    "j.example",
-];
+/// Outlets of the bench's stories: one per article, cycled within a story.
+const BENCH_OUTLETS: usize = 10;
 
 fn bench_summary(args: &SummaryBenchArgs) -> Result<()> {
     use parallax_core::LeanBucket;
@@ -414,6 +403,8 @@ fn bench_summary(args: &SummaryBenchArgs) -> Result<()> {
         sources.len()
     );
     let ids: Vec<String> = (0..sources.len()).map(|index| index.to_string()).collect();
+    let outlets: Vec<String> =
+        (b'a'..).take(BENCH_OUTLETS).map(|letter| format!("{}.example", letter as char)).collect();
     let sides = [LeanBucket::Left, LeanBucket::Center, LeanBucket::Right];
     let articles: Vec<ArticleText> = sources
         .iter()
@@ -422,7 +413,7 @@ fn bench_summary(args: &SummaryBenchArgs) -> Result<()> {
             id: &ids[index],
             title: &source.title,
             text: &source.text,
-            outlet: Some(BENCH_OUTLETS[index % per_story % BENCH_OUTLETS.len()]),
+            outlet: Some(&outlets[index % per_story % BENCH_OUTLETS]),
             side: Some(sides[index % sides.len()]),
             language: Some("en"),
         })
