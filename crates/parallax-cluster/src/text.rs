@@ -603,6 +603,36 @@ fn is_ideograph(c: char) -> bool {
         | 0x20000..=0x2FA1F) // CJK extensions B..
 }
 
+/// What the characters of one token say about it, counted as it is read.
+struct WordShape {
+    letters: usize,
+    uppercase: usize,
+    digits_only: bool,
+    /// Its first character is an upper-case letter.
+    capitalised: bool,
+    first: bool,
+}
+
+impl WordShape {
+    fn new() -> Self {
+        WordShape { letters: 0, uppercase: 0, digits_only: true, capitalised: false, first: true }
+    }
+
+    fn note(&mut self, alphabetic: bool, upper: bool, numeric: bool) {
+        if alphabetic {
+            self.letters += 1;
+            self.digits_only = false;
+            if upper {
+                self.uppercase += 1;
+                self.capitalised |= self.first;
+            }
+        } else if !numeric {
+            self.digits_only = false;
+        }
+        self.first = false;
+    }
+}
+
 /// Splits `s` into tokens appended to `tokens`, their lower-cased text
 /// appended to `lower`.
 ///
@@ -640,44 +670,29 @@ fn tokenize(s: &str, extra_flags: u8, lower: &mut String, tokens: &mut Vec<Token
         if sentence_start {
             flags |= SENTENCE_START;
         }
-        let mut letters = 0usize;
-        let mut uppercase = 0usize;
-        let mut digits_only = true;
-        let mut first = true;
+        let mut shape = WordShape::new();
         let mut dotted = false;
         while let Some(&byte) = bytes.get(i) {
-            // ASCII (most of any text) is classified without decoding.
-            let Some(c) = (if byte.is_ascii() { Some(byte as char) } else { char_at(i) }) else { break };
-            let word_char =
-                if byte.is_ascii() { byte.is_ascii_alphanumeric() } else { c.is_alphanumeric() && !is_ideograph(c) };
-            if word_char {
-                if c.is_alphabetic() {
-                    letters += 1;
-                    digits_only = false;
-                    if c.is_uppercase() {
-                        uppercase += 1;
-                        if first {
-                            flags |= CAPITALISED;
-                        }
-                    }
-                } else if !c.is_numeric() {
-                    digits_only = false;
-                }
-                if byte.is_ascii() {
-                    lower.push(c.to_ascii_lowercase());
-                } else {
-                    lower.extend(c.to_lowercase());
-                }
-                first = false;
+            // ASCII letters and digits, most of any text, without decoding.
+            if byte.is_ascii_alphanumeric() {
+                shape.note(byte.is_ascii_alphabetic(), byte.is_ascii_uppercase(), true);
+                lower.push(byte.to_ascii_lowercase() as char);
+                i += 1;
+                continue;
+            }
+            let Some(c) = char_at(i) else { break };
+            if !byte.is_ascii() && c.is_alphanumeric() && !is_ideograph(c) {
+                shape.note(c.is_alphabetic(), c.is_uppercase(), c.is_numeric());
+                lower.extend(c.to_lowercase());
                 i += c.len_utf8();
                 continue;
             }
             let after_c = i + c.len_utf8();
             let next = char_at(after_c);
-            let joins_number = matches!(c, '.' | ',') && digits_only && next.is_some_and(|n| n.is_ascii_digit());
+            let joins_number = matches!(c, '.' | ',') && shape.digits_only && next.is_some_and(|n| n.is_ascii_digit());
             let joins_acronym = c == '.'
-                && letters == uppercase
-                && letters > 0
+                && shape.letters == shape.uppercase
+                && shape.letters > 0
                 && next.is_some_and(|n| n.is_uppercase())
                 && next.and_then(|n| char_at(after_c + n.len_utf8())).is_none_or(|after| !after.is_alphanumeric());
             if joins_number {
@@ -691,14 +706,17 @@ fn tokenize(s: &str, extra_flags: u8, lower: &mut String, tokens: &mut Vec<Token
             }
         }
         let end = lower.len() as u32;
-        if digits_only {
+        if shape.capitalised {
+            flags |= CAPITALISED;
+        }
+        if shape.digits_only {
             flags |= NUMBER;
-        } else if letters >= 2 && uppercase == letters {
+        } else if shape.letters >= 2 && shape.uppercase == shape.letters {
             flags |= ALL_CAPS;
         }
         // "J. Smith", "U.S. President": the full stop after an initial or
         // a dotted acronym rarely ends a sentence.
-        let initial = letters == 1 && uppercase == 1;
+        let initial = shape.letters == 1 && shape.uppercase == 1;
         tokens.push(Token { start, end, flags });
         sentence_start = false;
         if (initial || dotted) && char_at(i) == Some('.') {
