@@ -174,11 +174,10 @@ pub struct Clusterer {
     batch: Batch,
     /// Members whose link to the article being placed was a pending one.
     pending_fix: Vec<u32>,
-    /// The links of the article being placed, before they are stored.
-    own_links: Vec<Link>,
-    /// The article's links to every touched article of another story,
-    /// before the closest are kept.
-    link_candidates: Vec<Link>,
+    /// The links of the article being placed: first to every touched
+    /// article of another story, then the closest kept, before they are
+    /// stored in `neighbours`.
+    links: Vec<Link>,
     merge_slots: Vec<u32>,
     /// Vocabulary size at which the next sweep runs.
     next_vocabulary_sweep: usize,
@@ -197,7 +196,6 @@ impl Clusterer {
             slots: Vec::new(),
             members: Vec::new(),
             neighbours: NeighbourLists::new(links_kept),
-            own_links: Vec::new(),
             free_members: Vec::new(),
             stories: Vec::new(),
             free_stories: Vec::new(),
@@ -224,7 +222,7 @@ impl Clusterer {
             weekdays: 0,
             batch: Batch::default(),
             pending_fix: Vec::new(),
-            link_candidates: Vec::new(),
+            links: Vec::new(),
             merge_slots: Vec::new(),
             next_vocabulary_sweep: VOCABULARY_SWEEP_MIN,
         })
@@ -567,7 +565,7 @@ impl Clusterer {
         if self.batch.len() <= 1 {
             return;
         }
-        let keep = LABELLED_NEIGHBOURS_PER_DENSITY_NEIGHBOUR * self.config.density_neighbours;
+        let keep = self.links_kept();
         let (from, to) = self.batch.neighbour_range(index);
         for at in from..to {
             let (cosine, other) = self.batch.neighbours[at];
@@ -781,7 +779,7 @@ impl Clusterer {
         }
         self.touched_members.clear();
         self.closest.clear();
-        let keep = LABELLED_NEIGHBOURS_PER_DENSITY_NEIGHBOUR * self.config.density_neighbours;
+        let keep = self.links_kept();
         let weight = self.config.embedding_weight;
         while let Some((slot, lexical)) = self.touched.pop() {
             // Members are read only when the article has an embedding: the
@@ -957,8 +955,6 @@ impl Clusterer {
         // story they are not, so a big coherent story does not look crowded.
         let links_kept = self.links_kept();
         let own_generation = self.slots[slot as usize].generation;
-        let mut links = std::mem::take(&mut self.own_links);
-        links.clear();
         // Chunk-mates placed earlier may already count this article, as
         // pending: they now learn where it went.
         self.pending_fix.clear();
@@ -979,14 +975,14 @@ impl Clusterer {
             }
         }
         let touched = std::mem::take(&mut self.touched_members);
-        let mut candidates = std::mem::take(&mut self.link_candidates);
-        candidates.clear();
+        let mut links = std::mem::take(&mut self.links);
+        links.clear();
         for &(other, score) in &touched {
             let state = self.slots[other as usize];
             if state.story == story_slot {
                 continue;
             }
-            candidates.push(Link { cosine: score, slot: other, generation: state.generation });
+            links.push(Link { cosine: score, slot: other, generation: state.generation });
             if score <= state.neighbour_floor || self.pending_fix.contains(&other) {
                 continue;
             }
@@ -999,13 +995,11 @@ impl Clusterer {
         self.touched_members = touched;
         // The article's own closest, chosen once rather than kept sorted
         // while hundreds of candidates go by.
-        if candidates.len() > links_kept {
-            candidates.select_nth_unstable_by(links_kept - 1, |a, b| b.cosine.total_cmp(&a.cosine));
-            candidates.truncate(links_kept);
+        if links.len() > links_kept {
+            links.select_nth_unstable_by(links_kept - 1, |a, b| b.cosine.total_cmp(&a.cosine));
+            links.truncate(links_kept);
         }
-        candidates.sort_unstable_by(|a, b| b.cosine.total_cmp(&a.cosine).then(a.slot.cmp(&b.slot)));
-        links.extend_from_slice(&candidates);
-        self.link_candidates = candidates;
+        links.sort_unstable_by(|a, b| b.cosine.total_cmp(&a.cosine).then(a.slot.cmp(&b.slot)));
         // Chunk-mates still to come that will likely go elsewhere crowd it
         // already.
         let (from, to) = self.batch.neighbour_range(index);
@@ -1031,7 +1025,7 @@ impl Clusterer {
         state.weekdays = self.weekdays;
         let generation = state.generation;
         self.neighbours.set(slot, &links);
-        self.own_links = links;
+        self.links = links;
         let member = &mut self.members[slot as usize];
         member.key = key;
         member.terms = self.vector.len() as u32;
@@ -1127,7 +1121,7 @@ impl Clusterer {
     }
 
     fn links_kept(&self) -> usize {
-        LABELLED_NEIGHBOURS_PER_DENSITY_NEIGHBOUR * self.config.density_neighbours
+        self.neighbours.keep
     }
 
     /// Recomputes a member's density (mean of its `density_neighbours`
