@@ -720,6 +720,19 @@ impl Clusterer {
         // heaviest of them find more, among their latest postings, so an
         // article does not touch every article that says "government".
         let cap = self.config.max_postings_per_term;
+        let lightest = self.select_common_terms();
+        // Every list read below (and the tails of the others, which the
+        // article's postings join) is asked for at once, so the waits for
+        // memory overlap.
+        for &(term, weight) in &self.vector {
+            let list = &self.postings[term as usize];
+            if list.len() < cap || weight >= lightest {
+                list.prefetch(0..list.len());
+            } else {
+                // Read only to append the article's posting.
+                list.prefetch(list.len() - 1..list.len());
+            }
+        }
         for &(term, weight) in &self.vector {
             let list = &self.postings[term as usize];
             if list.len() >= cap {
@@ -733,18 +746,7 @@ impl Clusterer {
         // candidates found, which spares a random read of every posting;
         // their most recent postings find candidates too.
         {
-            let postings = &self.postings;
-            self.common_weights.clear();
-            self.common_weights
-                .extend(self.vector.iter().filter(|&&(term, _)| postings[term as usize].len() >= cap).map(|&(_, w)| w));
-            let limit = self.config.max_common_terms;
-            let lightest = if self.common_weights.len() > limit {
-                *self.common_weights.select_nth_unstable_by(limit - 1, |a, b| b.total_cmp(a)).1
-            } else {
-                0.0
-            };
-            let heaviest = self.common_weights.len().min(limit);
-            self.common_weights[..heaviest].sort_unstable_by(|a, b| b.total_cmp(a));
+            let heaviest = self.common_weights.len().min(self.config.max_common_terms);
             let discovering = match self.config.discovering_common_terms {
                 0 => f32::INFINITY,
                 n => self.common_weights.get(n.min(heaviest).saturating_sub(1)).copied().unwrap_or(f32::INFINITY),
@@ -757,9 +759,8 @@ impl Clusterer {
                 if list.len() < cap || weight < discovering {
                     continue;
                 }
-                for at in list.len().saturating_sub(recent_postings)..list.len() {
-                    let (generation, other) = list.entry(at);
-                    self.touched.add(&self.slots, list.slots()[at], generation, weight * other);
+                for (slot, generation, other) in list.range(list.len().saturating_sub(recent_postings)..list.len()) {
+                    self.touched.add(&self.slots, slot, generation, weight * other);
                 }
             }
             for &(term, weight) in &self.vector {
@@ -769,9 +770,8 @@ impl Clusterer {
                 }
                 let scanned =
                     if weight >= discovering { list.len().saturating_sub(recent_postings) } else { list.len() };
-                for (at, &slot) in list.slots()[..scanned].iter().enumerate() {
+                for (slot, generation, other) in list.range(0..scanned) {
                     if self.touched.may_hold(slot) {
-                        let (generation, other) = list.entry(at);
                         self.touched.add_if_held(&self.slots, slot, generation, weight * other);
                     }
                 }
@@ -797,6 +797,10 @@ impl Clusterer {
                 continue;
             }
             self.touched_members.push((slot, score));
+            if score > self.slots[slot as usize].neighbour_floor {
+                // It will likely take the article among its neighbours.
+                self.neighbours.prefetch(slot);
+            }
             if self.closest.len() >= keep && self.closest[keep - 1].0 >= score {
                 continue;
             }
@@ -806,6 +810,26 @@ impl Clusterer {
                 self.closest.truncate(keep);
             }
         }
+    }
+
+    /// Puts the weights of the article's common terms (those filling their
+    /// posting lists) in `common_weights`, the `max_common_terms` heaviest
+    /// first and sorted, and returns the lightest weight scanned.
+    fn select_common_terms(&mut self) -> f32 {
+        let cap = self.config.max_postings_per_term;
+        let postings = &self.postings;
+        self.common_weights.clear();
+        self.common_weights
+            .extend(self.vector.iter().filter(|&&(term, _)| postings[term as usize].len() >= cap).map(|&(_, w)| w));
+        let limit = self.config.max_common_terms;
+        let lightest = if self.common_weights.len() > limit {
+            *self.common_weights.select_nth_unstable_by(limit - 1, |a, b| b.total_cmp(a)).1
+        } else {
+            0.0
+        };
+        let heaviest = self.common_weights.len().min(limit);
+        self.common_weights[..heaviest].sort_unstable_by(|a, b| b.total_cmp(a));
+        lightest
     }
 
     /// The closest near-duplicate from another outlet, if any.
@@ -1404,6 +1428,12 @@ impl NeighbourLists {
         list.copy_within(at..end - 1, at + 1);
         list[at] = link;
         self.lens[slot as usize] = end as u8;
+    }
+
+    /// Hints that `slot`'s list will be read soon.
+    fn prefetch(&self, slot: u32) {
+        let start = slot as usize * self.keep;
+        crate::prefetch::slice(&self.links[start..start + self.keep]);
     }
 
     fn density(&self, slot: u32) -> f32 {

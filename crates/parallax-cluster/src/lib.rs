@@ -60,6 +60,7 @@ mod clusterer;
 mod config;
 pub mod eval;
 mod postings;
+mod prefetch;
 mod text;
 mod vector;
 

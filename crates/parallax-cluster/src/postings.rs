@@ -1,56 +1,53 @@
-//! Posting lists of the inverted index, stored as two parallel arrays: the
-//! scan of a common term reads the member slots alone (a third of the
-//! bytes), and looks at generation and weight only for the few it keeps.
+//! Posting lists of the inverted index: each posting keeps the member slot,
+//! its generation and the term's weight side by side, so reading a posting
+//! is one cache line, and a list one allocation streamed in order.
+
+use std::ops::Range;
+
+#[derive(Debug, Clone, Copy)]
+struct Posting {
+    slot: u32,
+    generation: u32,
+    weight: f32,
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct PostingList {
-    slots: Vec<u32>,
-    /// `(generation, weight)` of the posting at the same index in `slots`.
-    entries: Vec<(u32, f32)>,
+    postings: Vec<Posting>,
 }
 
 impl PostingList {
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.postings.len()
     }
 
     pub fn push(&mut self, slot: u32, generation: u32, weight: f32) {
-        self.slots.push(slot);
-        self.entries.push((generation, weight));
+        self.postings.push(Posting { slot, generation, weight });
     }
 
     /// Drops the `count` oldest postings.
     pub fn drop_oldest(&mut self, count: usize) {
-        self.slots.drain(..count);
-        self.entries.drain(..count);
-    }
-
-    pub fn slots(&self) -> &[u32] {
-        &self.slots
-    }
-
-    pub fn entry(&self, index: usize) -> (u32, f32) {
-        self.entries[index]
+        self.postings.drain(..count);
     }
 
     /// `(slot, generation, weight)` of every posting, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = (u32, u32, f32)> + '_ {
-        self.slots.iter().zip(&self.entries).map(|(&slot, &(generation, weight))| (slot, generation, weight))
+        self.range(0..self.postings.len())
+    }
+
+    /// `(slot, generation, weight)` of the postings at `range`, oldest first.
+    pub fn range(&self, range: Range<usize>) -> impl Iterator<Item = (u32, u32, f32)> + '_ {
+        self.postings[range].iter().map(|p| (p.slot, p.generation, p.weight))
+    }
+
+    /// Hints that the postings at `range` will be read soon.
+    pub fn prefetch(&self, range: Range<usize>) {
+        crate::prefetch::slice(&self.postings[range]);
     }
 
     /// Keeps the postings for which `keep(slot, generation)` holds.
     pub fn retain(&mut self, mut keep: impl FnMut(u32, u32) -> bool) {
-        let mut kept = 0;
-        for index in 0..self.slots.len() {
-            let (slot, (generation, weight)) = (self.slots[index], self.entries[index]);
-            if keep(slot, generation) {
-                self.slots[kept] = slot;
-                self.entries[kept] = (generation, weight);
-                kept += 1;
-            }
-        }
-        self.slots.truncate(kept);
-        self.entries.truncate(kept);
+        self.postings.retain(|p| keep(p.slot, p.generation));
     }
 }
 
@@ -59,7 +56,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parallel_arrays_stay_in_step() {
+    fn postings_keep_their_order_through_drops() {
         let mut list = PostingList::default();
         for slot in 0..5 {
             list.push(slot, slot * 10, slot as f32);
@@ -67,7 +64,6 @@ mod tests {
         list.drop_oldest(1);
         list.retain(|slot, _| slot != 3);
         assert_eq!(list.iter().collect::<Vec<_>>(), [(1, 10, 1.0), (2, 20, 2.0), (4, 40, 4.0)]);
-        assert_eq!(list.slots(), [1, 2, 4]);
-        assert_eq!(list.entry(2), (40, 4.0));
+        assert_eq!(list.range(1..3).collect::<Vec<_>>(), [(2, 20, 2.0), (4, 40, 4.0)]);
     }
 }

@@ -650,7 +650,17 @@ fn tokenize(s: &str, extra_flags: u8, lower: &mut String, tokens: &mut Vec<Token
     };
     let mut sentence_start = true;
     let mut i = 0;
-    while let Some(c) = char_at(i) {
+    while let Some(&byte) = bytes.get(i) {
+        // ASCII spaces and punctuation, most of what lies between words,
+        // without decoding.
+        if byte.is_ascii() && !byte.is_ascii_alphanumeric() {
+            if matches!(byte, b'.' | b'!' | b'?' | b':' | b'\n') {
+                sentence_start = true;
+            }
+            i += 1;
+            continue;
+        }
+        let Some(c) = char_at(i) else { break };
         if is_ideograph(c) {
             let start = lower.len() as u32;
             lower.push(c);
@@ -679,6 +689,10 @@ fn tokenize(s: &str, extra_flags: u8, lower: &mut String, tokens: &mut Vec<Token
                 lower.push(byte.to_ascii_lowercase() as char);
                 i += 1;
                 continue;
+            }
+            // Only a full stop or a comma may join what follows.
+            if byte.is_ascii() && !matches!(byte, b'.' | b',') {
+                break;
             }
             let Some(c) = char_at(i) else { break };
             if !byte.is_ascii() && c.is_alphanumeric() && !is_ideograph(c) {
