@@ -74,20 +74,21 @@ pub struct IngestBenchArgs {
     seconds: f64,
 }
 
-pub fn run(command: BenchCommand) -> Result<()> {
+/// Runs a benchmark with the configuration the commands it measures would
+/// use (`--config`, or the data directory's `parallax.toml`).
+pub fn run(command: BenchCommand, config: &Config) -> Result<()> {
     match command {
-        BenchCommand::Ingest(args) => bench_ingest(&args),
-        BenchCommand::Cluster(args) => bench_cluster(&args),
-        BenchCommand::Summary(args) => bench_summary(&args),
+        BenchCommand::Ingest(args) => bench_ingest(&args, config),
+        BenchCommand::Cluster(args) => bench_cluster(&args, &config.cluster),
+        BenchCommand::Summary(args) => bench_summary(&args, &config.summary),
     }
 }
 
-fn bench_ingest(args: &IngestBenchArgs) -> Result<()> {
+fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
     let corpus = generate_feeds(args.feeds, args.items, 0x5eed);
     let bytes: usize = corpus.iter().map(|feed| feed.body.len()).sum();
     println!("corpus: {} feeds x {} items, {:.1} MB of RSS", corpus.len(), args.items, bytes as f64 / 1e6);
 
-    let config = Config::default();
     let fetched = chrono::Utc::now();
     let started = Instant::now();
     let mut passes = 0u32;
@@ -135,7 +136,8 @@ fn bench_ingest(args: &IngestBenchArgs) -> Result<()> {
         })
         .collect();
     store.import(&[], &[], &sources)?;
-    let mut config = Config::default();
+    // The feeds are served on loopback.
+    let mut config = config.clone();
     config.fetch.allow_private_networks = true;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let started = Instant::now();
@@ -304,7 +306,7 @@ fn perturb(text: &str, next: &mut impl FnMut() -> u64) -> String {
 /// How many distinct real articles one simulated day draws from.
 const EVENTS_PER_DAY: usize = 2000;
 
-fn bench_cluster(args: &ClusterBenchArgs) -> Result<()> {
+fn bench_cluster(args: &ClusterBenchArgs, config: &parallax_cluster::ClusterConfig) -> Result<()> {
     let mut sources: Vec<SourceArticle> = Vec::new();
     crate::jsonl::read_lines(Some(&args.input), |_, article: SourceArticle| sources.push(article))?;
     anyhow::ensure!(!sources.is_empty(), "bench: no articles in {}", args.input.display());
@@ -339,8 +341,8 @@ fn bench_cluster(args: &ClusterBenchArgs) -> Result<()> {
             vectors
         }
     };
-    let config = parallax_cluster::ClusterConfig::default();
-    let mut clusterer = parallax_cluster::Clusterer::new(config).context("bench: invalid cluster configuration")?;
+    let mut clusterer =
+        parallax_cluster::Clusterer::new(config.clone()).context("bench: invalid cluster configuration")?;
     let seconds_per_article = 86_400.0 / args.per_day.max(1) as f64;
     let checkpoint = (args.articles / 10).max(1);
     let mut busy = Duration::ZERO;
@@ -389,9 +391,9 @@ fn bench_cluster(args: &ClusterBenchArgs) -> Result<()> {
 /// Outlets of the bench's stories: one per article, cycled within a story.
 const BENCH_OUTLETS: usize = 10;
 
-fn bench_summary(args: &SummaryBenchArgs) -> Result<()> {
+fn bench_summary(args: &SummaryBenchArgs, config: &parallax_summary::SummaryConfig) -> Result<()> {
     use parallax_core::LeanBucket;
-    use parallax_summary::{ArticleText, StoryInput, SummaryConfig};
+    use parallax_summary::{ArticleText, StoryInput};
 
     let mut sources: Vec<SourceArticle> = Vec::new();
     crate::jsonl::read_lines(Some(&args.input), |_, article: SourceArticle| sources.push(article))?;
@@ -425,7 +427,6 @@ fn bench_summary(args: &SummaryBenchArgs) -> Result<()> {
         args.input.display(),
         articles.len()
     );
-    let config = SummaryConfig::default();
     let passes = [("title, bullets and per-side bullets", false), ("the same and disagreements", true)];
     for (name, with_disagreements) in passes {
         let started = Instant::now();
@@ -433,7 +434,7 @@ fn bench_summary(args: &SummaryBenchArgs) -> Result<()> {
         while summarised == 0 || started.elapsed().as_secs_f64() < args.seconds {
             for story in &stories {
                 let input = StoryInput { articles: story };
-                bullets += parallax_summary::summarize(&input, &config).bullets.len();
+                bullets += parallax_summary::summarize(&input, config).bullets.len();
                 if with_disagreements {
                     disagreements += parallax_summary::disagreements(&input).len();
                 }

@@ -154,7 +154,9 @@ fn main() -> std::process::ExitCode {
             .and_then(|config| extract_cmd::run_extract(args, &config.extract)),
         Command::Eval(EvalCommand::Extract(args)) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
             .and_then(|config| extract_cmd::run_eval(args, &config.extract)),
-        Command::Bench(command) => bench::run(command),
+        Command::Bench(command) => {
+            data_dir::load_config(&cli.data_dir, cli.config.as_deref()).and_then(|config| bench::run(command, &config))
+        }
         Command::Serve(args) => serve::serve(&cli.data_dir, cli.config.as_deref(), args),
     };
     match result {
