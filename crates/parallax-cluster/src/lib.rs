@@ -39,9 +39,9 @@
 //! already placed). Online, an article early in a stream sees an almost
 //! empty neighbourhood and looks uncrowded; the look-ahead is what the
 //! whole-file CLI gains from. Quality therefore depends on batch size: on
-//! NeuS, all 8,034 articles in one batch score BCubed F1 0.802 in file order
-//! and 0.752 shuffled, batches of 500 (a refresh round) 0.797 / 0.726, one
-//! at a time 0.797 / 0.722 (see `tests/neus_dev.rs`): the look-ahead pays
+//! NeuS, all 8,034 articles in one batch score BCubed F1 0.804 in file order
+//! and 0.753 shuffled, batches of 500 (a refresh round) 0.800 / 0.730, one
+//! at a time 0.799 / 0.726 (see `tests/neus_dev.rs`): the look-ahead pays
 //! where the order is poor, and only when a batch holds much of a topic. Ingestion and
 //! `parallax cluster` use the same engine and the same defaults; only the
 //! batch they hand over differs. Batches beyond `max_batch` are taken in
