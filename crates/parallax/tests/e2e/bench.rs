@@ -1,6 +1,6 @@
 //! `parallax bench summary`: stories made of the given articles are
 //! summarised and the speed printed; a file too short for one story is a
-//! clear error.
+//! clear error. Benchmarks run with the data directory's configuration.
 
 use crate::harness::{DataDir, run};
 
@@ -25,4 +25,22 @@ fn bench_summary_prints_stories_per_second() {
     let output = run(dir.command(&["bench", "summary", "--input", input, "--articles-per-story", "5"]));
     assert!(!output.status.success(), "a file shorter than one story must fail");
     assert!(output.stderr.contains("fewer than one story of 5"), "stderr: {}", output.stderr);
+}
+
+#[test]
+fn bench_cluster_runs_with_the_configured_clusterer() {
+    // Regression: `bench cluster` used the default configuration whatever
+    // `parallax.toml` said, so a tuned clusterer could not be measured.
+    let dir = DataDir::new("[cluster]\nmax_common_terms = 0\n");
+    let input = dir.path().join("articles.jsonl");
+    std::fs::write(&input, ARTICLES).expect("write the articles");
+    let input = input.to_str().expect("a UTF-8 path");
+    let output = run(dir.command(&["bench", "cluster", "--input", input, "--articles", "100"]));
+    assert!(!output.status.success(), "an invalid [cluster] section must be refused");
+    assert!(output.stderr.contains("max_common_terms must be positive"), "stderr: {}", output.stderr);
+
+    dir.write_config("[cluster]\nmax_common_terms = 2\n");
+    let output = run(dir.command(&["bench", "cluster", "--input", input, "--articles", "100"]));
+    assert!(output.status.success(), "bench cluster failed: {}", output.describe());
+    assert!(output.stdout.contains("articles/s over 100 articles"), "stdout: {}", output.stdout);
 }
