@@ -61,6 +61,14 @@ struct Slot {
 /// Story of a slot holding no article.
 const FREE: u32 = u32::MAX;
 
+impl Slot {
+    /// Whether the slot still holds the article a posting or link made at
+    /// `generation` points to.
+    fn holds(&self, generation: u32) -> bool {
+        self.story != FREE && self.generation == generation
+    }
+}
+
 /// An article in the active window (its hot fields are in [`Slot`]).
 struct Member {
     key: u64,
@@ -306,10 +314,7 @@ impl Clusterer {
             }
             let list = &mut self.postings[term];
             let slots = &self.slots;
-            let in_use = list.iter().any(|(slot, generation, _)| {
-                let state = slots[slot as usize];
-                state.story != FREE && state.generation == generation
-            });
+            let in_use = list.iter().any(|(slot, generation, _)| slots[slot as usize].holds(generation));
             if in_use {
                 continue;
             }
@@ -555,7 +560,7 @@ impl Clusterer {
             if other < current {
                 let (slot, generation) = self.batch.placed[other];
                 let state = self.slots[slot as usize];
-                if state.story != FREE && state.generation == generation {
+                if state.holds(generation) {
                     return Prediction::Story(state.story);
                 }
             }
@@ -627,8 +632,7 @@ impl Clusterer {
                 break;
             }
             self.expiries.pop_front();
-            let state = self.slots[slot as usize];
-            if state.story != FREE && state.generation == generation {
+            if self.slots[slot as usize].holds(generation) {
                 self.retire_member(slot);
             }
         }
@@ -643,10 +647,7 @@ impl Clusterer {
         }
         if self.expiries.len() > 2 * (self.members.len() - self.free_members.len()).max(1024) {
             let slots = &self.slots;
-            self.expiries.retain(|&(_, slot, generation)| {
-                let state = slots[slot as usize];
-                state.story != FREE && state.generation == generation
-            });
+            self.expiries.retain(|&(_, slot, generation)| slots[slot as usize].holds(generation));
         }
         // Retired articles leave stale postings behind; sweep them once they
         // outnumber the live ones, so the index stays proportional to the
@@ -655,10 +656,7 @@ impl Clusterer {
             let slots = &self.slots;
             let mut total = 0;
             for list in &mut self.postings {
-                list.retain(|slot, generation| {
-                    let slot = slots[slot as usize];
-                    slot.story != FREE && slot.generation == generation
-                });
+                list.retain(|slot, generation| slots[slot as usize].holds(generation));
                 total += list.len();
             }
             self.postings_len = total;
@@ -991,8 +989,7 @@ impl Clusterer {
             let (holder_index, next) = self.batch.holders[holder as usize];
             holder = next;
             let (holder_slot, holder_generation) = self.batch.placed[holder_index as usize];
-            let state = self.slots[holder_slot as usize];
-            if state.story == FREE || state.generation != holder_generation {
+            if !self.slots[holder_slot as usize].holds(holder_generation) {
                 continue;
             }
             let pending = PENDING_BIT | index as u32;
@@ -1074,10 +1071,7 @@ impl Clusterer {
                 // in, they would make a term look common long after it was.
                 let before = list.len();
                 let slots = &self.slots;
-                list.retain(|slot, generation| {
-                    let state = slots[slot as usize];
-                    state.story != FREE && state.generation == generation
-                });
+                list.retain(|slot, generation| slots[slot as usize].holds(generation));
                 let excess = list.len().saturating_sub(cap);
                 list.drop_oldest(excess);
                 self.postings_len -= before - list.len();
@@ -1145,7 +1139,7 @@ impl Clusterer {
             (link.slot, link.generation)
         };
         let state = self.slots[slot as usize];
-        (state.generation == generation && state.story != FREE).then_some(state.story)
+        state.holds(generation).then_some(state.story)
     }
 
     fn links_kept(&self) -> usize {
@@ -1333,8 +1327,7 @@ impl Touched {
     /// Adds `contribution` to the member in `slot`, reaching it now if it
     /// was not yet, unless the posting is stale.
     fn add(&mut self, slots: &[Slot], slot: u32, generation: u32, contribution: f32) {
-        let state = slots[slot as usize];
-        if state.story == FREE || state.generation != generation {
+        if !slots[slot as usize].holds(generation) {
             return;
         }
         let score = &mut self.scores[slot as usize];

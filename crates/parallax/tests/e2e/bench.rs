@@ -10,12 +10,18 @@ const ARTICLES: &str = r#"{"title": "Storm floods Maine coast", "text": "A storm
 {"title": "Federal Reserve leaves rates unchanged", "text": "Fed officials held rates on Wednesday and signalled cuts. Markets rose after the decision."}
 "#;
 
+/// Writes [`ARTICLES`] into the data directory; returns the file's path.
+fn write_articles(dir: &DataDir) -> String {
+    let input = dir.path().join("articles.jsonl");
+    std::fs::write(&input, ARTICLES).expect("write the articles");
+    input.to_str().expect("a UTF-8 path").to_owned()
+}
+
 #[test]
 fn bench_summary_prints_stories_per_second() {
     let dir = DataDir::new("");
-    let input = dir.path().join("articles.jsonl");
-    std::fs::write(&input, ARTICLES).expect("write the articles");
-    let input = input.to_str().expect("a UTF-8 path");
+    let input = write_articles(&dir);
+    let input = input.as_str();
     let output =
         run(dir.command(&["bench", "summary", "--input", input, "--articles-per-story", "2", "--seconds", "0"]));
     assert!(output.status.success(), "bench summary failed: {}", output.describe());
@@ -32,9 +38,8 @@ fn bench_cluster_runs_with_the_configured_clusterer() {
     // Regression: `bench cluster` used the default configuration whatever
     // `parallax.toml` said, so a tuned clusterer could not be measured.
     let dir = DataDir::new("[cluster]\nmax_common_terms = 0\n");
-    let input = dir.path().join("articles.jsonl");
-    std::fs::write(&input, ARTICLES).expect("write the articles");
-    let input = input.to_str().expect("a UTF-8 path");
+    let input = write_articles(&dir);
+    let input = input.as_str();
     let output = run(dir.command(&["bench", "cluster", "--input", input, "--articles", "100"]));
     assert!(!output.status.success(), "an invalid [cluster] section must be refused");
     assert!(output.stderr.contains("max_common_terms must be positive"), "stderr: {}", output.stderr);
