@@ -139,7 +139,7 @@ fn main() -> std::process::ExitCode {
         .init();
     let result = match cli.command {
         Command::Ingest(args) => commands::ingest(&cli.data_dir, cli.config.as_deref(), args),
-        Command::Outlets(command) => commands::outlets(&cli.data_dir, command),
+        Command::Outlets(command) => commands::outlets(&cli.data_dir, cli.config.as_deref(), command),
         Command::Feeds(args) => commands::feeds(&cli.data_dir, args),
         Command::Export(command) => commands::export(&cli.data_dir, command),
         Command::Cluster(args) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
