@@ -250,6 +250,29 @@ fn dates_are_flagged() {
     assert_eq!(articles[1].published, Utc.with_ymd_and_hms(2024, 5, 31, 8, 0, 0).unwrap());
 }
 
+/// Regression: a Cyrillic or Greek weekday panicked in the date parser and
+/// the whole feed was lost. Every entry is kept; dates in Greek, Russian,
+/// Ukrainian and Arabic are read, and a date that names no day is flagged.
+#[test]
+fn dates_in_greek_cyrillic_and_arabic_keep_every_entry() {
+    let articles = articles("multilingual-dates.xml", None);
+    assert_eq!(articles.len(), 7);
+    let at = |day, hour, minute| Utc.with_ymd_and_hms(2024, 5, day, hour, minute, 0).unwrap();
+    let dates: Vec<_> = articles.iter().map(|a| (a.published, a.date_flag)).collect();
+    assert_eq!(
+        dates,
+        [
+            (at(7, 12, 0), None),
+            (at(28, 12, 0), None),
+            (at(7, 9, 0), None),
+            (at(6, 7, 0), None),
+            (at(7, 9, 0), None),
+            (at(6, 6, 30), None),
+            (fetched(), Some(DateFlag::Unparsable)),
+        ]
+    );
+}
+
 #[test]
 fn broken_xml_is_repaired() {
     let raw = check("raw-html-description.xml", None).unwrap();
