@@ -235,61 +235,6 @@ fn push_as_cdata(out: &mut String, inner: &str) {
     out.push_str("]]>");
 }
 
-/// RSS versions feed-rs dispatches on; any other (or none) is read as 2.0.
-const KNOWN_RSS_VERSIONS: [&str; 4] = ["2.0", "0.91", "0.92", ""];
-
-/// Rewrites `<rss>` or `<rss version="2.01">` to `version="2.0"`, which
-/// feed-rs needs to recognise the feed at all. Returns the document and the
-/// version it had, or `None` when it was already fine.
-pub(crate) fn normalise_rss_version(doc: &str, root_start: usize) -> Option<(String, String)> {
-    let tag_end = root_start + doc[root_start..].find('>')?;
-    let tag = &doc[root_start..tag_end];
-    let version = attribute(tag, "version");
-    if version.is_some_and(|v| KNOWN_RSS_VERSIONS.contains(&v)) {
-        return None;
-    }
-    let mut out = String::with_capacity(doc.len() + 16);
-    out.push_str(&doc[..root_start]);
-    out.push_str("<rss version=\"2.0\"");
-    let attributes = &tag[4..];
-    match version.and_then(|v| attribute_range(attributes, "version").map(|r| (v, r))) {
-        Some((_, range)) => {
-            out.push_str(&attributes[..range.start]);
-            out.push_str(&attributes[range.end..]);
-        }
-        None => out.push_str(attributes),
-    }
-    out.push_str(&doc[tag_end..]);
-    Some((out, version.unwrap_or("none").to_string()))
-}
-
-fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let range = attribute_range(tag, name)?;
-    let whole = &tag[range];
-    let value_start = whole.find(['"', '\''])? + 1;
-    Some(&whole[value_start..whole.len() - 1])
-}
-
-/// The byte range of ` name="value"` (with its leading space) in a tag.
-fn attribute_range(tag: &str, name: &str) -> Option<Range<usize>> {
-    let bytes = tag.as_bytes();
-    let mut search = 0;
-    while let Some(found) = tag[search..].find(name) {
-        let at = search + found;
-        search = at + name.len();
-        if at == 0 || !bytes[at - 1].is_ascii_whitespace() {
-            continue;
-        }
-        let after = tag[search..].trim_start();
-        let Some(value) = after.strip_prefix('=').map(str::trim_start) else { continue };
-        let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-        let value_start = tag.len() - value.len();
-        let close = value_start + 1 + value[1..].find(quote)?;
-        return Some(at - 1..close + 1);
-    }
-    None
-}
-
 /// What [`repair`] changed, for the diagnostic.
 pub(crate) struct Repaired {
     pub doc: String,
@@ -430,17 +375,6 @@ mod tests {
             "<item><title><![CDATA[A <b>b</b>]]></title><description><![CDATA[ok]]></description><description><![CDATA[x <br> ]]]]><![CDATA[> <i>y</i>]]></description><content:encoded/></item>"
         );
         assert!(wrap_raw_html("<title>plain &amp; simple</title>").is_none());
-    }
-
-    #[test]
-    fn normalises_the_rss_version() {
-        let check = |doc: &str, expected: Option<&str>| {
-            let start = doc.find("<rss").unwrap();
-            assert_eq!(normalise_rss_version(doc, start).map(|(d, _)| d).as_deref(), expected);
-        };
-        check("<rss version=\"2.0\"><channel/></rss>", None);
-        check("<rss><channel/></rss>", Some("<rss version=\"2.0\"><channel/></rss>"));
-        check("<rss xmlns:a=\"b\" version='0.94'>", Some("<rss version=\"2.0\" xmlns:a=\"b\">"));
     }
 
     #[test]

@@ -96,7 +96,13 @@ fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
     while passes == 0 || started.elapsed() < Duration::from_secs_f64(args.seconds) {
         for feed in &corpus {
             let url = format!("http://bench.invalid/{}", feed.name);
-            let context = FeedContext { feed_url: &url, outlet: "bench.invalid", fetched, content_type: None };
+            let context = FeedContext {
+                feed_url: &url,
+                outlet: "bench.invalid",
+                fetched,
+                content_type: None,
+                content_location: None,
+            };
             let parsed = parallax_feed::parse_feed(&feed.body, &context, &config.clean)
                 .with_context(|| format!("generated feed {} did not parse", feed.name))?;
             articles += parsed.articles.len();
