@@ -190,21 +190,25 @@ fn parse_xml(
     let root = prolog.root.map(|(name, _)| name.to_string());
     let is_html_root = root.as_deref().is_some_and(|name| name.eq_ignore_ascii_case("html"));
     let is_html_doctype = prolog.doctype.as_ref().is_some_and(|doctype| doctype.name.eq_ignore_ascii_case("html"));
-    if is_html_root || is_html_doctype {
+    // Some feeds carry a copied XHTML DOCTYPE above their <rss>.
+    let is_feed_root = root.as_deref().is_some_and(xml_reader::is_feed_root);
+    if is_html_root || (is_html_doctype && !is_feed_root) {
         return Err(FeedError::HtmlPage);
     }
 
     let mut doc: Cow<'_, str> = match prolog.doctype.as_ref().filter(|doctype| doctype.declares_entities) {
         Some(doctype) => {
+            let (stripped, expanded) = xml_prep::strip_entity_doctype(text, &prolog, doctype);
             notes.push(format!(
-                "DOCTYPE declares entities ({}); removed with their references, nothing expanded",
+                "DOCTYPE declares entities ({}); {expanded} references to plain internal values expanded, \
+                 the others removed, nothing fetched",
                 if doctype.entities.is_empty() {
                     "parameter entities only".to_string()
                 } else {
                     doctype.entities.join(", ")
                 }
             ));
-            Cow::Owned(xml_prep::strip_entity_doctype(text, &prolog, doctype))
+            Cow::Owned(stripped)
         }
         None => Cow::Borrowed(&text[prolog.body_start..]),
     };
@@ -230,7 +234,7 @@ fn parse_xml(
         notes.push(format!("malformed XML ({message}); {} and read it", repaired.actions.join(", ")));
         return Ok(feed);
     }
-    if !partial.entries.is_empty() {
+    if !partial.entries.is_empty() || partial.title.is_some() {
         notes.push(format!("malformed XML ({message}); kept the {} entries before it", partial.entries.len()));
         return Ok(*partial);
     }

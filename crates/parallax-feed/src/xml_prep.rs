@@ -1,7 +1,7 @@
 //! Text-level fixes to an XML feed before feed-rs reads it.
 //!
-//! feed-rs (over quick-xml) never expands DTD entities, never fetches
-//! anything and stops at the first well-formedness error. These steps keep
+//! The reader (quick-xml) never expands DTD entities, never fetches
+//! anything and stops at some well-formedness errors. These steps keep
 //! hostile documents harmless and rescue the common ways real feeds are
 //! broken, each with a diagnostic so the breakage stays visible.
 
@@ -23,6 +23,9 @@ pub(crate) struct Doctype<'a> {
     pub name: &'a str,
     /// General entities declared in the internal subset (`<!ENTITY x ...>`).
     pub entities: Vec<&'a str>,
+    /// The replacement text of those that are internal (`<!ENTITY x "v">`),
+    /// by name; external ones (`SYSTEM`, `PUBLIC`) have none.
+    pub values: Vec<(&'a str, &'a str)>,
     /// Whether the internal subset declares any entity, general or `%`.
     pub declares_entities: bool,
 }
@@ -73,6 +76,7 @@ fn scan_doctype(doc: &str, start: usize) -> Doctype<'_> {
         range: start..bytes.len(),
         name: &doc[name_start..name_end],
         entities: Vec::new(),
+        values: Vec::new(),
         declares_entities: false,
     };
     let mut pos = name_end;
@@ -94,7 +98,16 @@ fn scan_doctype(doc: &str, start: usize) -> Doctype<'_> {
                 if bytes.get(name_start) != Some(&b'%') {
                     let name_len = bytes[name_start..].iter().take_while(|&&b| is_name_byte(b)).count();
                     if name_len > 0 {
-                        doctype.entities.push(&doc[name_start..name_start + name_len]);
+                        let name = &doc[name_start..name_start + name_len];
+                        doctype.entities.push(name);
+                        let value_start = name_start
+                            + name_len
+                            + bytes[name_start + name_len..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+                        if let Some(&quote @ (b'"' | b'\'')) = bytes.get(value_start)
+                            && let Some(end) = find(bytes, value_start + 1, &[quote])
+                        {
+                            doctype.values.push((name, &doc[value_start + 1..end]));
+                        }
                     }
                 }
                 pos = after;
@@ -113,17 +126,29 @@ fn scan_doctype(doc: &str, start: usize) -> Doctype<'_> {
     doctype
 }
 
+/// Longest internal entity value expanded, bytes; longer ones are removed
+/// like external ones.
+const MAX_ENTITY_VALUE_BYTES: usize = 1024;
+
 /// The document after its XML declaration with a DOCTYPE that declares
-/// entities removed, and every reference to those entities deleted.
+/// entities removed, and every reference to those entities replaced:
+/// by its value when the entity is internal and its value is plain text
+/// (no `&`, `<` or `%`, at most [`MAX_ENTITY_VALUE_BYTES`]), else by
+/// nothing. Returns the document and how many references were expanded.
 ///
-/// Entity declarations are how billion-laughs and XXE attacks work. Their
-/// references have no safe value, and leaving `&xxe;` in place would show
-/// up as a scar in titles, so they become nothing. Nothing is expanded, so
-/// memory stays proportional to the input.
-pub(crate) fn strip_entity_doctype(doc: &str, prolog: &Prolog<'_>, doctype: &Doctype<'_>) -> String {
+/// Entity declarations are how billion-laughs and XXE attacks work: an
+/// external entity is never fetched, and a value that refers to other
+/// entities is never expanded, so nothing nests. Plain values are what a
+/// feed that declares `<!ENTITY id "tag:example.com,">` means, and leaving
+/// them out would silently change the text (a GUID, the dedup key). The
+/// expansion stops once it has added as many bytes as the document has,
+/// so memory stays proportional to the input.
+pub(crate) fn strip_entity_doctype(doc: &str, prolog: &Prolog<'_>, doctype: &Doctype<'_>) -> (String, usize) {
     let mut out = String::with_capacity(doc.len() - doctype.range.len());
     out.push_str(&doc[prolog.body_start.min(doctype.range.start)..doctype.range.start]);
     let rest = &doc[doctype.range.end..];
+    let mut budget = doc.len();
+    let mut expanded = 0;
     let mut copied = 0;
     for (at, _) in rest.match_indices('&') {
         if at < copied {
@@ -133,11 +158,19 @@ pub(crate) fn strip_entity_doctype(doc: &str, prolog: &Prolog<'_>, doctype: &Doc
         let name = &rest[at + 1..at + 1 + name_len];
         if rest.as_bytes().get(at + 1 + name_len) == Some(&b';') && doctype.entities.contains(&name) {
             out.push_str(&rest[copied..at]);
+            let value = doctype.values.iter().find(|(declared, _)| *declared == name).map(|(_, value)| *value);
+            if let Some(value) = value
+                .filter(|value| value.len() <= MAX_ENTITY_VALUE_BYTES.min(budget) && !value.contains(['&', '<', '%']))
+            {
+                out.push_str(value);
+                budget -= value.len();
+                expanded += 1;
+            }
             copied = at + name_len + 2;
         }
     }
     out.push_str(&rest[copied..]);
-    out
+    (out, expanded)
 }
 
 /// RSS elements whose text is HTML by convention.
@@ -362,7 +395,11 @@ mod tests {
             "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>a&e;b&amp;c&f;</x>";
         let prolog = scan_prolog(doc);
         let doctype = prolog.doctype.as_ref().unwrap();
-        assert_eq!(strip_entity_doctype(doc, &prolog, doctype), "<x>ab&amp;c&f;</x>");
+        assert_eq!(strip_entity_doctype(doc, &prolog, doctype), ("<x>ab&amp;c&f;</x>".to_string(), 0));
+        let doc = "<!DOCTYPE rss [<!ENTITY id \"tag:e.com,\"><!ENTITY n '&id;'>]><g>&id;2006:&n;/</g>";
+        let prolog = scan_prolog(doc);
+        let doctype = prolog.doctype.as_ref().unwrap();
+        assert_eq!(strip_entity_doctype(doc, &prolog, doctype), ("<g>tag:e.com,2006:/</g>".to_string(), 1));
     }
 
     #[test]

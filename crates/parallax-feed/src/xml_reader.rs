@@ -54,6 +54,7 @@ enum Ns {
     DublinCore,
     DcTerms,
     Itunes,
+    Media,
     Xhtml,
     Other,
 }
@@ -75,6 +76,7 @@ fn namespace_kind(uri: &str, root_namespace: Option<&str>) -> Ns {
         "http://purl.org/dc/terms/" => Ns::DcTerms,
         "http://www.itunes.com/dtds/podcast-1.0.dtd" | "http://www.itunes.com/DTDs/Podcast-1.0.dtd" => Ns::Itunes,
         "http://www.w3.org/1999/xhtml" => Ns::Xhtml,
+        "http://search.yahoo.com/mrss/" | "http://search.yahoo.com/mrss" => Ns::Media,
         uri if FEED_NAMESPACES.contains(&uri) || root_namespace == Some(uri) => Ns::Feed,
         _ => Ns::Other,
     }
@@ -88,6 +90,7 @@ fn prefix_kind(prefix: &str) -> Ns {
         "dcterms" => Ns::DcTerms,
         "itunes" => Ns::Itunes,
         "xhtml" => Ns::Xhtml,
+        "media" => Ns::Media,
         _ => Ns::Feed,
     }
 }
@@ -110,8 +113,11 @@ enum Field {
     Id,
     Summary,
     /// A summary only used when the entry has no other (`itunes:summary`,
-    /// `dc:description`).
+    /// `dc:description`, `media:description`).
     SummaryFallback,
+    /// A title only used when the entry has no other (`dc:title`,
+    /// `media:title`).
+    TitleFallback,
     Content,
     Published,
     Updated,
@@ -176,7 +182,7 @@ pub(crate) fn read(doc: &str, base: Option<&Url>) -> Result<RawFeed, ReadError> 
         atom: false,
         saw_root: false,
         bare_ampersands: 0,
-        summary_fallback: None,
+        fallbacks: Fallbacks::default(),
     };
     loop {
         let (resolved, event) = match reader.read_resolved_event() {
@@ -268,13 +274,25 @@ struct State {
     atom: bool,
     saw_root: bool,
     bare_ampersands: usize,
-    /// `itunes:summary` or `dc:description` of the open entry.
-    summary_fallback: Option<FeedText>,
+    /// Extension elements that stand in for a missing title or summary.
+    fallbacks: Fallbacks,
+}
+
+#[derive(Default)]
+struct Fallbacks {
+    title: Option<FeedText>,
+    summary: Option<FeedText>,
 }
 
 /// Root elements a feed can have: RSS, RSS 1.0 and 0.90 (`rdf:RDF`), Atom
 /// (a feed or a lone entry) and CDF.
 const FEED_ROOTS: [&str; 5] = ["rss", "rdf", "feed", "channel", "entry"];
+
+/// Whether a root element's qualified name is one a feed can have.
+pub(crate) fn is_feed_root(qualified: &str) -> bool {
+    let local = qualified.rsplit(':').next().unwrap_or(qualified);
+    FEED_ROOTS.iter().any(|root| root.eq_ignore_ascii_case(local))
+}
 
 impl State {
     /// Handles a start tag; returns whether a frame was pushed (an empty
@@ -415,15 +433,19 @@ impl State {
         if let Some(modified) = attribute(start, "lastmod") {
             entry.updated = feed_timestamp(&modified);
         }
+        // An RSS 1.0 item names itself by its `rdf:about`.
+        if let Some(about) = attribute(start, "rdf:about") {
+            entry.id = about.trim().to_string();
+        }
         self.entry = Some(entry);
-        self.summary_fallback = None;
+        self.fallbacks = Fallbacks::default();
     }
 
     fn finish_entry(&mut self) {
         if let Some(mut entry) = self.entry.take() {
-            if entry.summary.is_none() {
-                entry.summary = self.summary_fallback.take();
-            }
+            let fallbacks = std::mem::take(&mut self.fallbacks);
+            entry.summary = entry.summary.or(fallbacks.summary);
+            entry.title = entry.title.or(fallbacks.title);
             self.feed.entries.push(entry);
         }
     }
@@ -470,9 +492,12 @@ impl State {
             }
             (Ns::Feed, "guid" | "id") if entry.id.is_empty() => Field::Id,
             (Ns::Feed, "description" | "summary" | "abstract") if entry.summary.is_none() => Field::Summary,
-            (Ns::Itunes, "summary") | (Ns::DublinCore, "description") if self.summary_fallback.is_none() => {
+            (Ns::Itunes, "summary") | (Ns::DublinCore | Ns::Media, "description")
+                if self.fallbacks.summary.is_none() =>
+            {
                 Field::SummaryFallback
             }
+            (Ns::DublinCore | Ns::Media, "title") if self.fallbacks.title.is_none() => Field::TitleFallback,
             (Ns::Feed, "content" | "fullitem") | (Ns::Content, "encoded") | (Ns::Xhtml | Ns::Feed, "body")
                 if entry.content.is_none() =>
             {
@@ -495,7 +520,7 @@ impl State {
                 text_mode(start, self.atom)
             }
             (Field::Content, _, "body") => Mode::Xhtml,
-            (Field::SummaryFallback, Ns::Itunes, _) => Mode::Plain,
+            (Field::SummaryFallback, Ns::Itunes, _) | (Field::TitleFallback, Ns::Media, _) => Mode::Plain,
             (Field::Link | Field::Id | Field::Published | Field::Updated | Field::Language, _, _) => Mode::Plain,
             _ => Mode::Html,
         };
@@ -530,7 +555,8 @@ impl State {
             Field::FeedTitle => self.feed.title = Some(text),
             Field::FeedLanguage => self.feed.language = Some(text.body.trim().to_string()),
             Field::FeedTtl => self.feed.ttl_minutes = text.body.trim().parse().ok(),
-            Field::SummaryFallback => self.summary_fallback = Some(text),
+            Field::SummaryFallback => self.fallbacks.summary = Some(text),
+            Field::TitleFallback => self.fallbacks.title = Some(text),
             field => {
                 let element_base = self.bases[element_base].clone();
                 let Some(entry) = &mut self.entry else { return };
@@ -548,7 +574,11 @@ impl State {
                     Field::Published => entry.published = feed_timestamp(&text.body),
                     Field::Updated => entry.updated = feed_timestamp(&text.body),
                     Field::Language => entry.language = Some(text.body.trim().to_string()),
-                    Field::FeedTitle | Field::FeedLanguage | Field::FeedTtl | Field::SummaryFallback => {}
+                    Field::FeedTitle
+                    | Field::FeedLanguage
+                    | Field::FeedTtl
+                    | Field::SummaryFallback
+                    | Field::TitleFallback => {}
                 }
             }
         }

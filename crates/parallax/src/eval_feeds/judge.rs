@@ -3,8 +3,9 @@
 //!
 //! Text is compared as a reader sees it: markup removed, entities decoded
 //! once, whitespace collapsed, on both sides. feedparser's expected values
-//! are sanitised HTML, Parallax's titles and snippets are plain text and
-//! its content is sanitised HTML; this is the one comparison fair to both.
+//! are sanitised HTML, or the text itself where the feed said `text/plain`
+//! (a check does not say which, so either reading may match); Parallax's
+//! titles and snippets are plain text and its content is sanitised HTML.
 //! A check whose expected value has no visible text (the sanitiser's
 //! `<img>` and `<details></details>` cases) says nothing about text and is
 //! not judged. Links are compared after Parallax's canonicalisation
@@ -39,6 +40,11 @@ pub struct FirstEntry {
     /// the key `*` answers for every key (Parallax has one date).
     #[serde(default)]
     pub dates: BTreeMap<String, [i64; 6]>,
+    /// Whether `title` and `summary` are plain text already (Parallax's
+    /// are) rather than HTML (feedparser's): plain text is compared as it
+    /// is, since reading it as HTML would take a literal `<b>` for a tag.
+    #[serde(default)]
+    pub plain: bool,
 }
 
 /// Whether the check has visible text (or is not about text at all).
@@ -61,12 +67,15 @@ pub fn passes(check: &Check, entry: &FirstEntry) -> bool {
         }
         (Expected::Text(expected), Field::Id) => entry.id.as_deref().is_some_and(|got| got.trim() == expected.trim()),
         (Expected::Text(expected), field) => {
-            let got = match field {
-                Field::Title => entry.title.as_deref(),
-                Field::Summary => entry.summary.as_deref(),
-                _ => entry.content.as_deref(),
+            let (got, plain) = match field {
+                Field::Title => (entry.title.as_deref(), entry.plain),
+                Field::Summary => (entry.summary.as_deref(), entry.plain),
+                _ => (entry.content.as_deref(), false),
             };
-            got.is_some_and(|got| visible_text(got) == visible_text(expected))
+            let seen = |got: &str| if plain { collapse_whitespace(got) } else { visible_text(got) };
+            // The suite's values are HTML unless the feed said text/plain,
+            // which a check does not say; either reading may match.
+            got.map(seen).is_some_and(|got| got == visible_text(expected) || got == collapse_whitespace(expected))
         }
     }
 }
@@ -75,10 +84,43 @@ pub fn passes(check: &Check, entry: &FirstEntry) -> bool {
 /// of `script` and `style`), entities decoded once, whitespace collapsed.
 /// `&lt;b&gt;` stays the text `<b>`.
 pub fn visible_text(html: &str) -> String {
-    let without_tags =
-        ammonia::Builder::empty().clean_content_tags(["script", "style"].into_iter().collect()).clean(html).to_string();
-    let decoded = html_escape::decode_html_entities(&without_tags);
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+    let spaced = space_between_blocks(html);
+    let without_tags = ammonia::Builder::empty()
+        .clean_content_tags(["script", "style"].into_iter().collect())
+        .clean(&spaced)
+        .to_string();
+    collapse_whitespace(&html_escape::decode_html_entities(&without_tags))
+}
+
+fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Elements a browser lays out within a line; every other tag (`<br>`,
+/// `<p>`, `<div>`) separates the words around it.
+const INLINE_ELEMENTS: [&str; 20] = [
+    "a", "abbr", "b", "big", "cite", "code", "em", "font", "i", "kbd", "q", "s", "samp", "small", "span", "strike",
+    "strong", "sub", "sup", "u",
+];
+
+/// A space before every tag that is not inline, so removing tags keeps
+/// `one<br>two` as two words, as a browser shows it.
+fn space_between_blocks(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 16);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let tag = &rest[at + 1..];
+        let name: String =
+            tag.trim_start_matches('/').chars().take_while(char::is_ascii_alphanumeric).collect::<String>();
+        if !name.is_empty() && !INLINE_ELEMENTS.contains(&name.to_ascii_lowercase().as_str()) {
+            out.push(' ');
+        }
+        out.push('<');
+        rest = tag;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// One judged check's outcome, for the report.
@@ -136,6 +178,7 @@ mod tests {
     fn compares_what_a_reader_sees() {
         assert_eq!(visible_text("History of the &lt;blink&gt; tag"), "History of the <blink> tag");
         assert_eq!(visible_text("<p>a <b>b</b></p>\n<script>x()</script> c&amp;d"), "a b c&d");
+        assert_eq!(visible_text("one<br />two un<b>usual</b>"), "one two unusual");
         assert!(!is_judged(&check(Field::Summary, "<img src=\"x\" />")));
         let entry = FirstEntry {
             title: Some("Example & co".into()),

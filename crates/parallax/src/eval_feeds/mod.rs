@@ -66,6 +66,11 @@ pub fn run(args: &EvalFeedsArgs, config: &Config) -> Result<()> {
     };
     if let Some(feeds) = &feeds {
         println!("{}", feeds.summary());
+        if args.failures {
+            for refused in &feeds.refused {
+                println!("REFUSED {refused}");
+            }
+        }
     }
     let mut outcomes = Vec::new();
     for case in &cases {
@@ -92,6 +97,8 @@ struct FeedCounts {
     read: usize,
     without_articles: usize,
     failed: BTreeMap<String, usize>,
+    /// Every refused case with its reason, for `--failures`.
+    refused: Vec<String>,
     crashed: Vec<String>,
     links_added: usize,
     titles_added: usize,
@@ -168,6 +175,7 @@ fn run_parallax(
                 counts.crashed.push(format!("{}: {reason}", case.path));
             } else {
                 *counts.failed.entry(failure_kind(reason)).or_default() += 1;
+                counts.refused.push(format!("{}: {reason}", case.path));
             }
         }
         let mut first: Option<Article> = None;
@@ -226,6 +234,7 @@ fn first_entry(article: &Article, origin: &str) -> FirstEntry {
         content: Some(a.content_html.clone()),
         id: Some(suite_origin(&a.guid)),
         dates,
+        plain: true,
     }
 }
 
