@@ -1,16 +1,19 @@
-//! Turns the raw bytes of a fetched feed (RSS 0.9x, 1.0 and 2.0, Atom,
-//! JSON Feed 1.x) into clean [`NewArticle`]s plus diagnostics, and owns the
-//! cleaning rules ([`clean`]) other stages reuse on their own text.
+//! Turns the raw bytes of a fetched feed (RSS 0.90, 0.91, 0.92, 1.0 and
+//! 2.0 in any namespace or prefix, Atom 0.3 and 1.0, CDF, JSON Feed 1.x)
+//! into clean [`NewArticle`]s plus diagnostics, and owns the cleaning rules
+//! ([`clean`]) other stages reuse on their own text.
 //!
 //! This crate is pure: it must never touch the network or the file system,
-//! never expand XML entities or follow a DTD, and never fail a whole feed
-//! for one bad entry. A feed is refused only when nothing in it is a feed
-//! (empty body, an HTML page, unparsable XML or JSON); everything else it
-//! could not use is reported as a [`Diagnostic`] and the rest is kept.
+//! never fetch a DTD or expand an entity that refers to others, never slice
+//! text at a byte offset that may split a character, and never fail a whole
+//! feed for one bad entry. A feed is refused only when nothing in it is a
+//! feed (empty body, an HTML page, unparsable XML or JSON); everything else
+//! it could not use is reported as a [`Diagnostic`] and the rest is kept.
 //!
 //! The pipeline: transcode to UTF-8 (`encoding`), defuse and repair the
-//! XML text (`xml_prep`), parse with feed-rs, then clean each entry
-//! (`entry`) under the limits of [`CleanConfig`].
+//! XML text (`xml_prep`), read it in one pass (`xml_reader`; JSON Feed
+//! through feed-rs in `json_feed`) into the format-neutral `model`, then
+//! clean each entry (`entry`) under the limits of [`CleanConfig`].
 
 pub mod clean;
 mod dates;
@@ -79,9 +82,10 @@ pub enum FeedError {
 /// Parses and cleans one feed.
 ///
 /// An XML DOCTYPE that declares entities (the vehicle of billion-laughs
-/// and XXE attacks) is removed together with every reference to those
-/// entities, with a diagnostic: nothing is ever expanded or fetched, and a
-/// feed whose publisher merely declared `&nbsp;` is still read.
+/// and XXE attacks) is removed, with a diagnostic: references to plain
+/// internal values (`<!ENTITY id "tag:example.com,">`) are expanded, every
+/// other reference is removed, nothing is fetched or nested, and a feed
+/// whose publisher merely declared `&nbsp;` is still read.
 pub fn parse_feed(bytes: &[u8], ctx: &FeedContext<'_>, config: &CleanConfig) -> Result<ParsedFeed, FeedError> {
     let mut notes = Vec::new();
     let transcoded = encoding::to_utf8(bytes, ctx.content_type);

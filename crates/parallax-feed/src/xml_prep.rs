@@ -1,4 +1,4 @@
-//! Text-level fixes to an XML feed before feed-rs reads it.
+//! Text-level fixes to an XML feed before the reader (`xml_reader`) sees it.
 //!
 //! The reader (quick-xml) never expands DTD entities, never fetches
 //! anything and stops at some well-formedness errors. These steps keep
@@ -181,9 +181,10 @@ const HTML_TEXT_ELEMENTS: [&str; 3] = ["title", "description", "content:encoded"
 /// elements were wrapped, or `None` when nothing needed it.
 ///
 /// Some generators paste HTML into these elements without escaping it.
-/// The XML stays well-formed when the HTML happens to be, but feed-rs then
-/// keeps only the text before the first tag (and fails on a bare `<br>`),
-/// so the description would silently shrink to its first words.
+/// The XML stays well-formed only when the HTML happens to be: a bare
+/// `<br>` or `<p>` left open shifts every later end tag onto the wrong
+/// element, and the item's remaining fields would be read as its
+/// description's.
 pub(crate) fn wrap_raw_html(doc: &str) -> Option<(String, usize)> {
     let bytes = doc.as_bytes();
     let mut starts: Vec<(usize, &str)> = HTML_TEXT_ELEMENTS
@@ -274,7 +275,7 @@ pub(crate) struct Repaired {
     pub actions: Vec<&'static str>,
 }
 
-/// Second chance for a document feed-rs rejected: escapes bare `&` (the
+/// Second chance for a document the reader stopped on: escapes bare `&` (the
 /// most common error in hand-built feeds, `AT&T` in a title), and closes a
 /// document that was cut off after its last complete item (a download
 /// stopped at the size limit). `None` when neither applies.

@@ -8,10 +8,10 @@ use std::borrow::Cow;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use parallax_core::DateFlag;
 
-/// What the timestamp parser hands feed-rs for a date element whose text
-/// it cannot read. feed-rs drops unparsable dates silently; this stand-in
-/// survives into the entry, so "had a date, but garbage" stays
-/// distinguishable from "had no date".
+/// What the timestamp parser gives for a date element whose text it cannot
+/// read. This stand-in survives into the entry (feed-rs, for JSON Feed,
+/// would drop an unparsable date silently), so "had a date, but garbage"
+/// stays distinguishable from "had no date".
 pub(crate) const UNPARSABLE: DateTime<Utc> = DateTime::<Utc>::MIN_UTC;
 
 /// News feeds did not exist before 1995; an earlier date is a default
@@ -20,7 +20,7 @@ fn earliest_plausible() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(1995, 1, 1, 0, 0, 0).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-/// The timestamp parser given to feed-rs: `None` for an empty element,
+/// The timestamp parser of every date element: `None` for an empty one,
 /// [`UNPARSABLE`] for text that is not a date.
 pub(crate) fn feed_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
