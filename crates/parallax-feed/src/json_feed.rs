@@ -48,6 +48,13 @@ fn read_entry(entry: &Entry, base: Option<&Url>) -> FeedEntry {
         published: entry.published,
         updated: entry.updated,
         language: entry.language.clone(),
+        categories: entry
+            .categories
+            .iter()
+            .map(|category| {
+                category.label.clone().filter(|label| !label.trim().is_empty()).unwrap_or_else(|| category.term.clone())
+            })
+            .collect(),
         notes: Vec::new(),
     }
 }

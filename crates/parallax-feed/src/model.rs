@@ -64,6 +64,9 @@ pub(crate) struct FeedEntry {
     pub updated: Option<DateTime<Utc>>,
     /// The entry's declared language tag (`xml:lang`, `dc:language`).
     pub language: Option<String>,
+    /// Its categories as written: an Atom category's label, else its term;
+    /// RSS `<category>` text; JSON Feed tags.
+    pub categories: Vec<String>,
     /// What reading the entry noticed (content it could not decode).
     pub notes: Vec<String>,
 }

@@ -122,6 +122,8 @@ enum Field {
     Published,
     Updated,
     Language,
+    /// An RSS `<category>`'s text (Atom's are attributes).
+    Category,
     FeedTitle,
     FeedLanguage,
     FeedTtl,
@@ -491,6 +493,17 @@ impl State {
                 Field::Link
             }
             (Ns::Feed, "guid" | "id") if entry.id.is_empty() => Field::Id,
+            (Ns::Feed, "category") => {
+                let label = attribute(start, "label").filter(|label| !label.trim().is_empty());
+                if let Some(named) = label.or_else(|| attribute(start, "term")) {
+                    entry.categories.push(named);
+                    return;
+                }
+                if empty {
+                    return;
+                }
+                Field::Category
+            }
             (Ns::Feed, "description" | "summary" | "abstract") if entry.summary.is_none() => Field::Summary,
             (Ns::Itunes, "summary") | (Ns::DublinCore | Ns::Media, "description")
                 if self.fallbacks.summary.is_none() =>
@@ -521,7 +534,9 @@ impl State {
             }
             (Field::Content, _, "body") => Mode::Xhtml,
             (Field::SummaryFallback, Ns::Itunes, _) | (Field::TitleFallback, Ns::Media, _) => Mode::Plain,
-            (Field::Link | Field::Id | Field::Published | Field::Updated | Field::Language, _, _) => Mode::Plain,
+            (Field::Link | Field::Id | Field::Published | Field::Updated | Field::Language | Field::Category, _, _) => {
+                Mode::Plain
+            }
             _ => Mode::Html,
         };
         let base = self.stack.last().filter(|frame| frame.explicit_base).map(|frame| frame.base);
@@ -574,6 +589,7 @@ impl State {
                     Field::Published => entry.published = feed_timestamp(&text.body),
                     Field::Updated => entry.updated = feed_timestamp(&text.body),
                     Field::Language => entry.language = Some(text.body.trim().to_string()),
+                    Field::Category => entry.categories.push(text.body),
                     Field::FeedTitle
                     | Field::FeedLanguage
                     | Field::FeedTtl

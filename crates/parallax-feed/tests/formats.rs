@@ -207,3 +207,17 @@ fn broken_documents_keep_what_came_before_the_break() {
     );
     assert_eq!(xhtml_doctype.title.as_deref(), Some("found"));
 }
+
+#[test]
+fn categories_are_read_from_rss_text_and_atom_attributes() {
+    let rss = only(
+        r#"<rss version="2.0"><channel><item><title>T</title><link>http://example.org/c</link>
+        <category>Opinion</category><category domain="x">World &amp; Politics</category></item></channel></rss>"#,
+    );
+    assert_eq!(rss.categories, ["Opinion", "World & Politics"]);
+    let atom = only(
+        r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>T</title><link href="http://example.org/a"/>
+        <category term="op-ed" label="Opinion"/><category term="world"/></entry></feed>"#,
+    );
+    assert_eq!(atom.categories, ["Opinion", "world"]);
+}
