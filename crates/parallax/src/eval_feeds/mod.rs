@@ -21,7 +21,7 @@ use anyhow::{Context, Result};
 use chrono::{Datelike, Timelike};
 use clap::Args;
 use parallax_core::{Article, FeedSource};
-use parallax_ingest::{Config, IngestOptions, NoProgress};
+use parallax_ingest::Config;
 use parallax_store::{SqliteStore, Store};
 use parallax_testkit::{FixtureServer, Route};
 
@@ -162,14 +162,7 @@ fn run_parallax(
             categories: Vec::new(),
         };
         store.import(&[], &[], &[source])?;
-        let feeds = store.feeds(None)?;
-        let summary = runtime.block_on(parallax_ingest::ingest(
-            &mut store,
-            feeds,
-            &config,
-            &IngestOptions::default(),
-            &NoProgress,
-        ))?;
+        let summary = crate::bench::ingest_registered(&runtime, &mut store, &config)?;
         for (_, reason) in &summary.failed {
             if reason.contains("crashed") {
                 counts.crashed.push(format!("{}: {reason}", case.path));

@@ -297,18 +297,16 @@ pub fn add_missing(case: &Case) -> (Vec<u8>, Added) {
     if body.iter().take(4).any(|&b| b == 0) {
         return (body.clone(), added);
     }
-    let Some((name_start, tag_end, local)) = first_entry_tag(body) else { return (body.clone(), added) };
+    let Some((name_start, tag_end, qualified, local)) = first_entry_tag(body) else { return (body.clone(), added) };
     if body[tag_end - 1] == b'/' {
         return (body.clone(), added);
     }
-    let qualified = &body[name_start..name_start + local.0];
-    let prefix = &qualified[..qualified.len() - local.1.len()];
-    let prefix = String::from_utf8_lossy(prefix);
+    let prefix = String::from_utf8_lossy(&qualified[..qualified.len() - local.len()]);
     let closing = [b"</".as_slice(), qualified].concat();
     let entry_end = find(body, tag_end, &closing).unwrap_or(body.len());
     let inner = &body[tag_end..entry_end];
     let checks = |field| case.checks.iter().any(|check| check.field == field);
-    let is_atom = local.1.eq_ignore_ascii_case(b"entry");
+    let is_atom = local.eq_ignore_ascii_case(b"entry");
     let mut insert = String::new();
     if !checks(Field::Link) && !has_child(inner, b"link") && !has_attribute(&body[name_start..tag_end], b"href") {
         added.link = true;
@@ -329,42 +327,42 @@ pub fn add_missing(case: &Case) -> (Vec<u8>, Added) {
     (out, added)
 }
 
+/// The next tag at or after `from`: where its name starts, its qualified
+/// name and its local name (the part after any prefix).
+fn next_tag(bytes: &[u8], from: usize) -> Option<(usize, &[u8], &[u8])> {
+    let open = find(bytes, from, b"<")?;
+    let start = open + 1;
+    let name_len = bytes[start..]
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b':' || b == b'_' || b == b'-')
+        .count();
+    let qualified = &bytes[start..start + name_len];
+    let local = qualified.rsplit(|&b| b == b':').next().unwrap_or(qualified);
+    Some((start, qualified, local))
+}
+
 /// The first `<item>` or `<entry>` start tag (any prefix, any case): where
-/// its name starts, where the tag ends (after `>`), and the lengths of its
-/// qualified name and its local name.
-#[allow(clippy::type_complexity)]
-fn first_entry_tag(body: &[u8]) -> Option<(usize, usize, (usize, &[u8]))> {
+/// its name starts, where the tag ends (after `>`), its qualified name and
+/// its local name.
+fn first_entry_tag(body: &[u8]) -> Option<(usize, usize, &[u8], &[u8])> {
     let mut pos = 0;
-    while let Some(open) = find(body, pos, b"<") {
-        pos = open + 1;
-        let name_len = body[pos..]
-            .iter()
-            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b':' || b == b'_' || b == b'-')
-            .count();
-        let qualified = &body[pos..pos + name_len];
-        let local = qualified.rsplit(|&b| b == b':').next().unwrap_or(qualified);
+    while let Some((start, qualified, local)) = next_tag(body, pos) {
         if local.eq_ignore_ascii_case(b"item") || local.eq_ignore_ascii_case(b"entry") {
-            let tag_end = find(body, pos, b">")? + 1;
-            let local_len = local.len();
-            return Some((pos, tag_end, (name_len, &body[pos + name_len - local_len..pos + name_len])));
+            let tag_end = find(body, start, b">")? + 1;
+            return Some((start, tag_end, qualified, local));
         }
+        pos = start;
     }
     None
 }
 
 fn has_child(inner: &[u8], local: &[u8]) -> bool {
     let mut pos = 0;
-    while let Some(open) = find(inner, pos, b"<") {
-        pos = open + 1;
-        let name_len = inner[pos..]
-            .iter()
-            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b':' || b == b'_' || b == b'-')
-            .count();
-        let qualified = &inner[pos..pos + name_len];
-        let name = qualified.rsplit(|&b| b == b':').next().unwrap_or(qualified);
+    while let Some((start, _, name)) = next_tag(inner, pos) {
         if name.eq_ignore_ascii_case(local) {
             return true;
         }
+        pos = start;
     }
     false
 }
