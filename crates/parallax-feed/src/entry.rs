@@ -41,16 +41,23 @@ pub(crate) enum Address {
 
 /// The entry's id and address, or why it has neither.
 ///
-/// The address is the first link to the entry's page (resolved against
-/// `xml:base`, the response's Content-Location or the feed URL), else its
-/// id when that is an absolute http(s) URL (an RSS `<guid>` is a permalink
-/// unless it says otherwise, and some feeds put the address only there).
-/// An entry with neither is kept under its id if it has one; with no id
-/// either, nothing would tell it apart on the next fetch, so it is skipped.
+/// The address is the first absolute link to the entry's page, else its id
+/// when that is an absolute http(s) URL (an RSS `<guid>` is a permalink
+/// unless it says `isPermaLink="false"`, and some feeds put the address
+/// only there), else the first relative link resolved against `xml:base`,
+/// the response's Content-Location or the feed URL.
+/// An entry with none of these is kept under its id if it has one; with no
+/// id either, nothing would tell it apart on the next fetch, so it is
+/// skipped.
 pub(crate) fn identify(entry: &FeedEntry, feed_url: &str) -> Result<(String, Address), String> {
     let id = entry.id.trim();
-    let page =
-        entry.links.iter().find_map(|link| canonical(&link.href, link.base.as_ref())).or_else(|| canonical(id, None));
+    let permalink_id = if entry.id_is_not_permalink { None } else { canonical(id, None) };
+    let page = entry
+        .links
+        .iter()
+        .find_map(|link| canonical(&link.href, None))
+        .or(permalink_id)
+        .or_else(|| entry.links.iter().find_map(|link| canonical(&link.href, link.base.as_ref())));
     match page {
         Some(url) => {
             let guid = if id.is_empty() { url.as_str().to_string() } else { id.to_string() };

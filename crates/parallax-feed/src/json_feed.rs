@@ -41,6 +41,7 @@ fn read_entry(entry: &Entry, base: Option<&Url>) -> FeedEntry {
     });
     FeedEntry {
         id: entry.id.trim().to_string(),
+        id_is_not_permalink: false,
         links,
         title: entry.title.as_ref().map(html_text),
         summary: entry.summary.as_ref().map(html_text),

@@ -53,6 +53,9 @@ pub(crate) struct FeedLink {
 pub(crate) struct FeedEntry {
     /// RSS `<guid>`, Atom `<id>`, JSON `id`; empty when there is none.
     pub id: String,
+    /// False when the feed says the id is not the entry's address (RSS
+    /// `isPermaLink="false"`).
+    pub id_is_not_permalink: bool,
     /// Links to the entry's own page (RSS `<link>`, Atom alternate links,
     /// CDF `HREF`, JSON `url`), in document order.
     pub links: Vec<FeedLink>,

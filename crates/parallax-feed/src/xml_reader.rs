@@ -492,7 +492,11 @@ impl State {
                 }
                 Field::Link
             }
-            (Ns::Feed, "guid" | "id") if entry.id.is_empty() => Field::Id,
+            (Ns::Feed, "guid" | "id") if entry.id.is_empty() => {
+                entry.id_is_not_permalink =
+                    attribute(start, "isPermaLink").is_some_and(|value| value.trim().eq_ignore_ascii_case("false"));
+                Field::Id
+            }
             (Ns::Feed, "category") => {
                 let label = attribute(start, "label").filter(|label| !label.trim().is_empty());
                 if let Some(named) = label.or_else(|| attribute(start, "term")) {

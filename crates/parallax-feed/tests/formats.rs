@@ -169,7 +169,10 @@ fn entries_without_a_link_are_kept_by_their_permalink_or_id() {
         r#"<rss version="2.0"><channel><title>Links</title>
         <item><title>Permalink guid</title><guid>http://example.org/permalink</guid></item>
         <item><title>Atom-style id only</title><guid isPermaLink="false">urn:uuid:1225c695</guid></item>
-        <item><title>Nothing at all</title></item></channel></rss>"#,
+        <item><title>Nothing at all</title></item>
+        <item><title>Relative link, permalink guid</title><link>/rel</link><guid>http://example.org/g</guid></item>
+        <item><title>Not a permalink</title><link>/rel2</link><guid isPermaLink="false">http://example.org/n</guid></item>
+        </channel></rss>"#,
     );
     let kept: Vec<(&str, &str)> = feed.articles.iter().map(|a| (a.guid.as_str(), a.url.as_str())).collect();
     assert_eq!(
@@ -177,6 +180,8 @@ fn entries_without_a_link_are_kept_by_their_permalink_or_id() {
         [
             ("http://example.org/permalink", "http://example.org/permalink"),
             ("urn:uuid:1225c695", "https://feeds.example.net/news/feed.xml#entry=urn%3Auuid%3A1225c695"),
+            ("http://example.org/g", "http://example.org/g"),
+            ("http://example.org/n", "https://feeds.example.net/rel2"),
         ]
     );
     let messages: Vec<String> = feed.diagnostics.iter().map(|d| d.message.clone()).collect();
