@@ -9,10 +9,10 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use common::get;
 use parallax_ingest::Config;
-use parallax_server::demo::{self, DemoFeeds};
+use parallax_server::demo;
 use parallax_server::metrics::Metrics;
 use parallax_server::pool::ReadPool;
-use parallax_server::scheduler::{FeedSupply, Scheduler};
+use parallax_server::scheduler::Scheduler;
 use parallax_server::search::SearchIndex;
 use parallax_server::{AppState, ServerConfig, router};
 use parallax_store::{SqliteStore, Store};
@@ -24,8 +24,9 @@ async fn the_demo_replays_into_multi_outlet_stories_and_blindspots() {
     let mut writer = SqliteStore::open(&database).expect("writer");
     let urls = demo::seed(&mut writer).expect("seed");
     assert_eq!(urls.len(), 9, "one sample feed per invented outlet");
-    let config = Config::default();
-    let feeds = DemoFeeds::load(chrono::Utc::now(), &config.clean).expect("sample feeds parse");
+    let mut config = Config::default();
+    config.fulltext.enabled = false;
+    let supply = Arc::new(demo::supply(chrono::Utc::now(), &config.clean).expect("sample feeds parse"));
     let readers: Vec<Box<dyn Store>> = vec![Box::new(SqliteStore::open(&database).expect("reader"))];
     let state = Arc::new(AppState::new(
         ReadPool::new(readers),
@@ -34,8 +35,7 @@ async fn the_demo_replays_into_multi_outlet_stories_and_blindspots() {
         ServerConfig::default(),
         true,
     ));
-    let mut scheduler =
-        Scheduler::new(Box::new(writer), config, Some(urls), FeedSupply::Demo(feeds), state.clone(), None);
+    let mut scheduler = Scheduler::new(Box::new(writer), config, Some(urls), supply, state.clone(), None);
     scheduler.round().await;
     let round = state.scheduler_status().last_round.expect("a round ran");
     assert_eq!(round.error, None);
