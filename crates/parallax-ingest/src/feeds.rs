@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
+use parallax_core::config::CleanConfig;
 use parallax_feed::{FeedContext, ParsedFeed};
 use parallax_fetch::Validators;
 use parallax_store::{FeedCommit, FeedRecord, FetchRecord, Store, StoreError};
@@ -52,6 +53,10 @@ struct Done {
     fetched: Fetched,
 }
 
+/// How feed bytes become articles: `parallax_feed::parse_feed`, or in this
+/// module's tests a parser that crashes on purpose.
+type Parser = fn(&[u8], &FeedContext<'_>, &CleanConfig) -> Result<ParsedFeed, parallax_feed::FeedError>;
+
 /// Fetches each feed in `feeds` once and stores what it yields.
 ///
 /// Runs the fetches on the current Tokio runtime; storage happens on the
@@ -63,6 +68,18 @@ pub async fn fetch_and_store(
     config: &Config,
     options: &IngestOptions,
     progress: &dyn Progress,
+) -> Result<IngestSummary, StoreError> {
+    fetch_and_store_with(store, feeds, supply, config, options, progress, parallax_feed::parse_feed).await
+}
+
+async fn fetch_and_store_with(
+    store: &mut dyn Store,
+    feeds: Vec<FeedRecord>,
+    supply: Arc<dyn FeedSupply>,
+    config: &Config,
+    options: &IngestOptions,
+    progress: &dyn Progress,
+    parser: Parser,
 ) -> Result<IngestSummary, StoreError> {
     let now = Utc::now();
     let mut summary = IngestSummary::default();
@@ -98,7 +115,7 @@ pub async fn fetch_and_store(
             // were; then the feed simply runs unthrottled.
             let _host_permit = host_limit.acquire_owned().await.ok();
             let _permit = global.acquire_owned().await.ok();
-            let fetched = std::panic::AssertUnwindSafe(fetch_and_parse(supply.as_ref(), &feed, clean))
+            let fetched = std::panic::AssertUnwindSafe(fetch_and_parse(supply.as_ref(), &feed, clean, parser))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|panic| Fetched::Failed {
@@ -142,11 +159,7 @@ pub async fn fetch_and_store(
     Ok(summary)
 }
 
-async fn fetch_and_parse(
-    supply: &dyn FeedSupply,
-    feed: &FeedRecord,
-    clean: parallax_core::config::CleanConfig,
-) -> Fetched {
+async fn fetch_and_parse(supply: &dyn FeedSupply, feed: &FeedRecord, clean: CleanConfig, parser: Parser) -> Fetched {
     let validators = Validators { etag: feed.etag.clone(), last_modified: feed.last_modified.clone() };
     let body = match supply.fetch(&feed.source.url, &validators).await {
         Ok(Supplied::Body(body)) => body,
@@ -169,7 +182,7 @@ async fn fetch_and_parse(
             fetched: fetched_at,
             content_type: content_type.as_deref(),
         };
-        parallax_feed::parse_feed(&parse_bytes, &context, &clean)
+        parser(&parse_bytes, &context, &clean)
     })
     .await;
     match parsed {
@@ -274,4 +287,79 @@ fn commit_group(store: &mut dyn Store, group: &[Done], config: &Config) -> Resul
         outcomes.push(outcome);
     }
     Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MemorySupply, NoProgress};
+    use parallax_store::SqliteStore;
+
+    const CRASHING: &[u8] = b"<rss>crash the parser</rss>";
+
+    /// The real parser, except on [`CRASHING`] bytes, where it panics as a
+    /// parser bug would.
+    fn crashing_parser(
+        bytes: &[u8],
+        context: &FeedContext<'_>,
+        clean: &CleanConfig,
+    ) -> Result<ParsedFeed, parallax_feed::FeedError> {
+        assert!(bytes != CRASHING, "index out of bounds: the len is 3 but the index is 7");
+        parallax_feed::parse_feed(bytes, context, clean)
+    }
+
+    fn rss(outlet: &str) -> Vec<u8> {
+        format!(
+            "<rss version=\"2.0\"><channel><title>{outlet}</title><item><title>News from {outlet}</title>\
+             <link>https://{outlet}/1</link><description>What happened at {outlet} today.</description></item>\
+             </channel></rss>"
+        )
+        .into_bytes()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_feed_that_crashes_the_parser_is_quarantined_and_the_others_are_stored() {
+        let mut store = SqliteStore::open_in_memory().expect("store");
+        let sources: Vec<parallax_core::FeedSource> = ["a.example", "b.example", "c.example"]
+            .iter()
+            .map(|outlet| parallax_core::FeedSource {
+                url: format!("https://{outlet}/rss"),
+                outlet: (*outlet).to_string(),
+                title: None,
+                language: None,
+                categories: Vec::new(),
+            })
+            .collect();
+        store.import(&[], &[], &sources).expect("register");
+        let supply = MemorySupply::new(
+            "test",
+            [
+                ("https://a.example/rss".to_string(), rss("a.example")),
+                ("https://b.example/rss".to_string(), CRASHING.to_vec()),
+                ("https://c.example/rss".to_string(), rss("c.example")),
+            ],
+        );
+        let feeds = store.feeds(None).expect("feeds");
+        let config = Config::default();
+        let summary = fetch_and_store_with(
+            &mut store,
+            feeds,
+            Arc::new(supply),
+            &config,
+            &IngestOptions::default(),
+            &NoProgress,
+            crashing_parser,
+        )
+        .await
+        .expect("the stage ends");
+        assert_eq!((summary.fetched, summary.articles_new, summary.quarantined), (2, 2, 1));
+        let [(url, reason)] = &summary.failed[..] else { panic!("one failure: {:?}", summary.failed) };
+        assert_eq!(url, "https://b.example/rss");
+        assert!(reason.contains("the parser panicked (index out of bounds"), "{reason}");
+        let crashed = store.feeds(Some(std::slice::from_ref(url))).expect("feed").remove(0);
+        assert_eq!(crashed.status, parallax_store::FeedStatus::Failed);
+        assert!(crashed.last_error.as_deref().is_some_and(|e| e.contains("quarantined")), "{crashed:?}");
+        let kept = store.quarantined_feeds().expect("quarantine");
+        assert_eq!((kept.len(), kept[0].bytes.as_slice()), (1, CRASHING));
+    }
 }

@@ -7,7 +7,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use parallax_fetch::{FetchOutcome, Fetcher, Validators};
+pub use parallax_fetch::Validators;
+use parallax_fetch::{FetchOutcome, Fetcher};
 
 /// A feed's bytes as supplied, with what the server said about them.
 #[derive(Debug, Clone, PartialEq, Eq)]
