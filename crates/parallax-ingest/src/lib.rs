@@ -25,11 +25,9 @@ mod summarizer;
 pub mod supply;
 pub mod views;
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
-use parallax_fetch::{FetchError, Fetcher};
-use parallax_store::{FeedRecord, Store, StoreError};
+use parallax_fetch::FetchError;
+use parallax_store::StoreError;
 
 pub use backoff::next_attempt_after_failure;
 pub use config::{Config, EmbedSettings};
@@ -131,18 +129,4 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "a panic without a message".to_string()
     }
-}
-
-/// Fetches each feed in `feeds` once over the network and stores what it
-/// yields: the feed stage of a round on its own (`parallax bench ingest`
-/// measures it; [`run_round`] is the whole round).
-pub async fn ingest(
-    store: &mut dyn Store,
-    feeds: Vec<FeedRecord>,
-    config: &Config,
-    options: &IngestOptions,
-    progress: &dyn Progress,
-) -> Result<IngestSummary, IngestError> {
-    let supply = Arc::new(NetworkSupply::new(Fetcher::new(&config.fetch)?));
-    Ok(feeds::fetch_and_store(store, feeds, supply, config, options, progress).await?)
 }

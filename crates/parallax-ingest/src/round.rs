@@ -99,16 +99,30 @@ pub struct RoundReport {
 }
 
 impl RoundReport {
-    /// Records a stage that did not do its work; false when the round
-    /// must stop.
-    fn note(&mut self, stage: Stage, end: StageEnd) -> bool {
-        match end {
-            StageEnd::Failed(reason) => {
+    /// Runs a stage: times it, turns a panic into a failure of that stage,
+    /// and puts what it did into the report with `keep`. False when the
+    /// round must stop.
+    fn run<T>(
+        &mut self,
+        stage: Stage,
+        work: impl FnOnce() -> Result<T, StageEnd>,
+        keep: impl FnOnce(&mut RoundReport, T),
+    ) -> bool {
+        let clock = Instant::now();
+        let result = catch_unwind(AssertUnwindSafe(work))
+            .unwrap_or_else(|panic| Err(StageEnd::Failed(format!("crashed: {}", panic_message(panic.as_ref())))));
+        self.stage_seconds.push((stage, clock.elapsed().as_secs_f64()));
+        match result {
+            Ok(done) => {
+                keep(self, done);
+                true
+            }
+            Err(StageEnd::Failed(reason)) => {
                 tracing::error!(stage = stage.as_str(), "round: {reason}");
                 self.failures.push(StageFailure { stage, reason });
                 true
             }
-            StageEnd::Stop(reason) => {
+            Err(StageEnd::Stop(reason)) => {
                 tracing::error!(stage = stage.as_str(), "round stopped: {reason}");
                 self.stopped = Some(StageFailure { stage, reason });
                 false
@@ -205,20 +219,6 @@ enum StageEnd {
     Stop(String),
 }
 
-/// Runs a stage, timing it into `report` and turning a panic into a
-/// failure of that stage.
-fn guarded<T>(
-    report: &mut RoundReport,
-    stage: Stage,
-    work: impl FnOnce() -> Result<T, StageEnd>,
-) -> Result<T, StageEnd> {
-    let clock = Instant::now();
-    let result = catch_unwind(AssertUnwindSafe(work))
-        .unwrap_or_else(|panic| Err(StageEnd::Failed(format!("crashed: {}", panic_message(panic.as_ref())))));
-    report.stage_seconds.push((stage, clock.elapsed().as_secs_f64()));
-    result
-}
-
 impl From<IngestError> for StageEnd {
     fn from(error: IngestError) -> StageEnd {
         match error {
@@ -254,61 +254,35 @@ pub fn run_round(store: &mut dyn Store, round: Round<'_>, runtime: &tokio::runti
     let Round { config, supply, feeds, options, progress, embedder, robots, search } = round;
 
     'stages: {
-        let fed = guarded(&mut report, Stage::Feeds, || {
+        let fed = || {
             let feeds = crate::feeds::fetch_and_store(store, feeds, supply, config, &options, progress);
             runtime.block_on(feeds).map_err(StageEnd::from)
-        });
-        match fed {
-            Ok(feeds) => report.feeds = feeds,
-            Err(end) => {
-                if !report.note(Stage::Feeds, end) {
-                    break 'stages;
-                }
-            }
+        };
+        if !report.run(Stage::Feeds, fed, |report, feeds| report.feeds = feeds) {
+            break 'stages;
         }
-        let texts = guarded(&mut report, Stage::FullText, || {
+        let texts = || {
             let texts = crate::fulltext::fetch_full_texts(store, config, robots, started);
             runtime.block_on(texts).map_err(StageEnd::from)
-        });
-        match texts {
-            Ok(texts) => report.fulltext = texts,
-            Err(end) => {
-                if !report.note(Stage::FullText, end) {
-                    break 'stages;
-                }
-            }
+        };
+        if !report.run(Stage::FullText, texts, |report, texts| report.fulltext = texts) {
+            break 'stages;
         }
-        let stories = guarded(&mut report, Stage::Stories, || {
-            crate::stories::cluster_pending(store, config, Utc::now(), embedder).map_err(StageEnd::from)
-        });
-        match stories {
-            Ok(stories) => report.stories = stories,
-            Err(end) => {
-                if !report.note(Stage::Stories, end) {
-                    break 'stages;
-                }
-            }
+        let stories = || crate::stories::cluster_pending(store, config, Utc::now(), embedder).map_err(StageEnd::from);
+        if !report.run(Stage::Stories, stories, |report, stories| report.stories = stories) {
+            break 'stages;
         }
         let touched = report.stories.touched.clone();
-        let views = guarded(&mut report, Stage::Views, || {
+        let views = || {
             crate::views::refresh_views_reporting(store, touched, &config.summary, &config.blindspot)
                 .map_err(StageEnd::from)
-        });
-        match views {
-            Ok(views) => report.views = views,
-            Err(end) => {
-                if !report.note(Stage::Views, end) {
-                    break 'stages;
-                }
-            }
+        };
+        if !report.run(Stage::Views, views, |report, views| report.views = views) {
+            break 'stages;
         }
         if let Some(search) = search {
-            match guarded(&mut report, Stage::Search, || search.catch_up(store).map_err(StageEnd::Failed)) {
-                Ok(indexed) => report.indexed = Some(indexed),
-                Err(end) => {
-                    report.note(Stage::Search, end);
-                }
-            }
+            let catch_up = || search.catch_up(store).map_err(StageEnd::Failed);
+            report.run(Stage::Search, catch_up, |report, indexed| report.indexed = Some(indexed));
         }
     }
     report.seconds = clock.elapsed().as_secs_f64();

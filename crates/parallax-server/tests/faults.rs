@@ -10,12 +10,8 @@ use common::get;
 use parallax_ingest::supply::{SupplyFuture, Validators};
 use parallax_ingest::{Config, FeedSupply, MemorySupply};
 use parallax_server::demo;
-use parallax_server::metrics::Metrics;
-use parallax_server::pool::ReadPool;
+use parallax_server::router;
 use parallax_server::scheduler::Scheduler;
-use parallax_server::search::SearchIndex;
-use parallax_server::{AppState, ServerConfig, router};
-use parallax_store::{SqliteStore, Store};
 
 /// The demo's sample feeds, except that asking for one panics.
 struct OneFeedPanics {
@@ -33,22 +29,12 @@ impl FeedSupply for OneFeedPanics {
 #[tokio::test]
 async fn a_feed_that_panics_leaves_the_others_stored_and_the_server_answering() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let database = dir.path().join(parallax_server::server::DATABASE_FILE);
-    let mut writer = SqliteStore::open(&database).expect("writer");
-    let urls = demo::seed(&mut writer).expect("seed");
+    let (writer, urls, state) = common::demo_state(dir.path());
     let mut config = Config::default();
     config.fulltext.enabled = false;
     let inner = demo::supply(chrono::Utc::now(), &config.clean).expect("sample feeds");
     let crafted = urls[0].clone();
     let supply = Arc::new(OneFeedPanics { inner, panics_on: crafted.clone() });
-    let readers: Vec<Box<dyn Store>> = vec![Box::new(SqliteStore::open(&database).expect("reader"))];
-    let state = Arc::new(AppState::new(
-        ReadPool::new(readers),
-        Arc::new(SearchIndex::in_memory(15_000_000).expect("index")),
-        Arc::new(Metrics::default()),
-        ServerConfig::default(),
-        true,
-    ));
     let mut scheduler = Scheduler::new(Box::new(writer), config, Some(urls), supply, state.clone(), None);
     scheduler.round().await;
     let round = state.scheduler_status().last_round.expect("a round ran");
