@@ -185,10 +185,21 @@ fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
         feeds.failed.len(),
         feeds.commits
     );
+    let feed_seconds = report
+        .stage_seconds
+        .iter()
+        .find(|(stage, _)| *stage == parallax_ingest::round::Stage::Feeds)
+        .map_or(0.0, |s| s.1);
     println!(
-        "  of which: {} articles placed in {} new stories, {} views",
-        report.stories.articles, report.stories.new_stories, report.views.stories
+        "  feed stage (fetch, parse, store): {:.0} articles/s; {} articles placed in {} new stories, {} views",
+        feeds.articles_new as f64 / feed_seconds.max(1e-9),
+        report.stories.articles,
+        report.stories.new_stories,
+        report.views.stories
     );
+    if let Some(timings) = report.lines().last() {
+        println!("  {timings}");
+    }
     Ok(())
 }
 
