@@ -11,6 +11,11 @@
 #
 #   scripts/bench-round.sh                         # 1,000,000 stored articles, 145 feeds, 3 runs each
 #   ARTICLES=100000 RUNS=1 scripts/bench-round.sh
+#   ARCHIVE_START=2025-08-01T00:00:00Z scripts/bench-round.sh   # an archive that ends before the window
+#
+# Stored articles inside the window around the new ones (the default
+# archive surrounds today) are replayed and take part in clustering, as
+# they should; what lies outside the window changes nothing.
 #
 # Needs python3 (it serves the feeds on 127.0.0.1 and compares the stories)
 # and GNU time at /usr/bin/time. Articles come from ../shared/data/neus-dev.
@@ -27,8 +32,8 @@ SOURCE=${SOURCE:-../shared/data/neus-dev/cluster-in.jsonl}
 [ -x /usr/bin/time ] || { echo "bench-round: GNU time is needed (apt-get install -y time)" >&2; exit 1; }
 [ -f "$SOURCE" ] || { echo "bench-round: $SOURCE not found" >&2; exit 1; }
 
-cargo build --release -q -p parallax
-cargo build --release -q -p parallax-server --example bench_corpus
+# One invocation, so both share one feature set and nothing is built twice.
+cargo build --release -q -p parallax -p parallax-server --bins --example bench_corpus
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 parallax="$target_dir/release/parallax"
 
@@ -80,7 +85,7 @@ sleep 1
 
 echo "== archive: $ARTICLES stored articles"
 start=$(date +%s)
-"$target_dir/release/examples/bench_corpus" "$work/archive" "$ARTICLES" > /dev/null
+"$target_dir/release/examples/bench_corpus" "$work/archive" "$ARTICLES" ${ARCHIVE_START:+"$ARCHIVE_START"} > /dev/null
 mkdir -p "$work/empty"
 echo "written in $(( $(date +%s) - start )) s; $(du -sh "$work/archive" | cut -f1)"
 
