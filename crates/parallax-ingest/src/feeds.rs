@@ -173,6 +173,7 @@ async fn fetch_and_parse(supply: &dyn FeedSupply, feed: &FeedRecord, clean: Clea
     let fetched_at = Utc::now();
     let bytes = Arc::new(body.bytes);
     let content_type = body.content_type;
+    let base_url = body.base_url;
     let parse_bytes = bytes.clone();
     // Parsing a 15 MiB feed takes long enough to stall the async workers.
     let parsed = tokio::task::spawn_blocking(move || {
@@ -181,6 +182,7 @@ async fn fetch_and_parse(supply: &dyn FeedSupply, feed: &FeedRecord, clean: Clea
             outlet: &outlet,
             fetched: fetched_at,
             content_type: content_type.as_deref(),
+            content_location: base_url.as_deref(),
         };
         parser(&parse_bytes, &context, &clean)
     })

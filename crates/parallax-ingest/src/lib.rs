@@ -130,3 +130,17 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         "a panic without a message".to_string()
     }
 }
+
+/// The feed stage alone over the network: each feed in `feeds` fetched
+/// once, parsed and stored, with no full text, stories or views (`parallax
+/// eval feeds` reads what the parser stored). [`run_round`] is the round.
+pub async fn ingest(
+    store: &mut dyn parallax_store::Store,
+    feeds: Vec<parallax_store::FeedRecord>,
+    config: &Config,
+    options: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<IngestSummary, IngestError> {
+    let supply = std::sync::Arc::new(NetworkSupply::from_config(&config.fetch)?);
+    Ok(feeds::fetch_and_store(store, feeds, supply, config, options, progress).await?)
+}

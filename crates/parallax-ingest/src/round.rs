@@ -7,7 +7,8 @@
 //! 3. stories: new articles placed, around the window of their own time
 //!    ([`crate::stories::cluster_pending`]);
 //! 4. views of the touched stories ([`crate::views::refresh_views_reporting`]);
-//! 5. the caller's search index caught up ([`SearchCatchUp`]).
+//! 5. stories of re-rated outlets recounted ([`crate::views::recount_rerated_stories`]);
+//! 6. the caller's search index caught up ([`SearchCatchUp`]).
 //!
 //! Network calls (feeds, pages, the optional model endpoint) never run
 //! inside a write transaction. A stage that fails for a reason other than
@@ -24,7 +25,7 @@ use parallax_store::{FeedRecord, Store};
 use crate::fulltext::{FullTextReport, RobotsCache};
 use crate::stories::{StoryError, StoryReport, TextEmbedder};
 use crate::supply::FeedSupply;
-use crate::views::ViewReport;
+use crate::views::{Recount, ViewReport};
 use crate::{Config, IngestError, IngestOptions, IngestSummary, Progress, panic_message};
 
 /// Brings a search index up to date with the stories a round touched. The
@@ -57,6 +58,7 @@ pub enum Stage {
     FullText,
     Stories,
     Views,
+    Recount,
     Search,
 }
 
@@ -67,6 +69,7 @@ impl Stage {
             Stage::FullText => "full text",
             Stage::Stories => "stories",
             Stage::Views => "views",
+            Stage::Recount => "re-rated",
             Stage::Search => "search",
         }
     }
@@ -88,6 +91,8 @@ pub struct RoundReport {
     pub fulltext: FullTextReport,
     pub stories: StoryReport,
     pub views: ViewReport,
+    /// Re-rated outlets and the stories recounted for them.
+    pub recount: Recount,
     /// Stories the search index caught up on; `None` without an index.
     pub indexed: Option<usize>,
     /// Stages that failed or crashed; the round went on past each.
@@ -138,6 +143,7 @@ impl RoundReport {
             fulltext: FullTextReport::default(),
             stories: StoryReport::default(),
             views: ViewReport::default(),
+            recount: Recount::default(),
             indexed: None,
             failures: Vec::new(),
             stopped: None,
@@ -147,7 +153,10 @@ impl RoundReport {
 
     /// Whether the round changed what pages show.
     pub fn changed(&self) -> bool {
-        self.stories.articles > 0 || self.views.stories > 0 || self.indexed.is_some_and(|n| n > 0)
+        self.stories.articles > 0
+            || self.views.stories > 0
+            || self.recount.outlets > 0
+            || self.indexed.is_some_and(|n| n > 0)
     }
 
     /// The report as lines for a person: the CLI prints them and the status
@@ -184,7 +193,10 @@ impl RoundReport {
                 stories.replayed,
                 stories.segments
             ),
-            format!("views: {} stories summarised", self.views.stories),
+            format!(
+                "views: {} stories summarised, {} recounted for {} re-rated outlets",
+                self.views.stories, self.recount.stories, self.recount.outlets
+            ),
         ];
         if let Some(indexed) = self.indexed {
             lines.push(format!("search: {indexed} stories indexed"));
@@ -278,6 +290,18 @@ pub fn run_round(store: &mut dyn Store, round: Round<'_>, runtime: &tokio::runti
                 .map_err(StageEnd::from)
         };
         if !report.run(Stage::Views, views, |report, views| report.views = views) {
+            break 'stages;
+        }
+        let recount = || {
+            // Ratings imported beside a running server, or outlets stored
+            // under an alias: `outlets import` recounts too, whoever comes
+            // first does it.
+            store.merge_outlets_by(&parallax_core::outlet_domain)?;
+            let recount =
+                crate::views::recount_rerated_stories(store, &config.summary, &config.blindspot, &mut |_, _| {});
+            recount.map_err(StageEnd::from)
+        };
+        if !report.run(Stage::Recount, recount, |report, recount| report.recount = recount) {
             break 'stages;
         }
         if let Some(search) = search {

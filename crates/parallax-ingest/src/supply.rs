@@ -15,6 +15,9 @@ use parallax_fetch::{FetchOutcome, Fetcher};
 pub struct FeedBody {
     pub bytes: Vec<u8>,
     pub content_type: Option<String>,
+    /// The document's own address, against which its relative links
+    /// resolve: its Content-Location, else where redirects ended.
+    pub base_url: Option<String>,
     pub validators: Validators,
     /// The server's Cache-Control `max-age`, a refresh hint.
     pub max_age: Option<Duration>,
@@ -70,6 +73,7 @@ impl FeedSupply for NetworkSupply {
                 Ok(FetchOutcome::Fetched(body)) => Ok(Supplied::Body(FeedBody {
                     bytes: body.body,
                     content_type: body.content_type,
+                    base_url: Some(body.content_location.unwrap_or(body.final_url)),
                     validators: body.validators,
                     max_age: body.max_age,
                 })),
@@ -103,6 +107,7 @@ impl FeedSupply for MemorySupply {
             Some(bytes) => Ok(Supplied::Body(FeedBody {
                 bytes: bytes.clone(),
                 content_type: None,
+                base_url: None,
                 validators: Validators::default(),
                 max_age: None,
             })),

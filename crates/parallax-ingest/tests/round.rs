@@ -135,7 +135,7 @@ fn a_round_runs_every_stage_and_reports_each() {
     assert_eq!(report.stories.articles, 20);
     assert_eq!(report.views.stories, report.stories.touched.len());
     let stages: Vec<Stage> = report.stage_seconds.iter().map(|(stage, _)| *stage).collect();
-    assert_eq!(stages, [Stage::Feeds, Stage::FullText, Stage::Stories, Stage::Views]);
+    assert_eq!(stages, [Stage::Feeds, Stage::FullText, Stage::Stories, Stage::Views, Stage::Recount]);
     let stories = partition(&store, |_| true);
     assert_eq!(stories.len(), EVENTS.len(), "one story per event: {stories:#?}");
 }
@@ -211,6 +211,7 @@ fn archive(store: &mut dyn Store, outlet: &str, from: DateTime<Utc>, count: usiz
             published: from + Duration::minutes(i as i64),
             date_flag: None,
             fetched: from,
+            categories: Vec::new(),
         })
         .collect();
     store.insert_articles(&articles).expect("archive");

@@ -86,7 +86,13 @@ pub fn supply(now: DateTime<Utc>, clean: &CleanConfig) -> Result<MemorySupply, D
         }
         // Parsed once to find the newest date, with the dates as written:
         // sample dates may be ahead of the machine's clock.
-        let context = FeedContext { feed_url: &url, outlet: "demo.invalid", fetched: now, content_type: None };
+        let context = FeedContext {
+            feed_url: &url,
+            outlet: "demo.invalid",
+            fetched: now,
+            content_type: None,
+            content_location: None,
+        };
         let lenient = CleanConfig { future_tolerance_secs: DEMO_FUTURE_TOLERANCE_SECS, ..clean.clone() };
         let feed = parallax_feed::parse_feed(text.as_bytes(), &context, &lenient)
             .map_err(|e| DemoError::Broken { file: "a demo feed", reason: format!("{name}: {e}") })?;

@@ -1,5 +1,7 @@
 //! The embedded default: one SQLite file in WAL mode.
 
+mod outlet_changes;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -21,7 +23,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_story_views.sql"),
     include_str!("migrations/0004_story_listings.sql"),
     include_str!("migrations/0005_article_texts.sql"),
-    include_str!("migrations/0006_quarantine.sql"),
+    include_str!("migrations/0006_article_categories.sql"),
+    include_str!("migrations/0007_outlet_touches.sql"),
+    include_str!("migrations/0008_quarantine.sql"),
 ];
 
 /// How long a writer waits for another connection's lock before failing.
@@ -510,7 +514,7 @@ impl Store for SqliteStore {
             ))
             .map_err(sql("prepare clustered articles"))?;
         stmt.query_map([since.timestamp(), until.timestamp()], |row| {
-            Ok((article_from_row(row)?, row.get::<_, i64>(14)?))
+            Ok((article_from_row(row)?, row.get::<_, i64>(AFTER_ARTICLE)?))
         })
         .map_err(sql("query clustered articles"))?
         .collect::<rusqlite::Result<Vec<_>>>()
@@ -610,7 +614,9 @@ impl Store for SqliteStore {
             ))
             .map_err(sql("prepare story articles"))?;
         let articles = stmt
-            .query_map([id], |row| Ok(StoryArticle { article: article_from_row(row)?, copy_of: row.get(14)? }))
+            .query_map([id], |row| {
+                Ok(StoryArticle { article: article_from_row(row)?, copy_of: row.get(AFTER_ARTICLE)? })
+            })
             .map_err(sql("query story articles"))?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(sql("read story article"))?;
@@ -794,6 +800,22 @@ impl Store for SqliteStore {
             .map_err(sql("read touched story"))
     }
 
+    fn merge_outlets_by(&mut self, canonical: &dyn Fn(&str) -> String) -> Result<usize> {
+        SqliteStore::merge_outlets_by(self, canonical)
+    }
+
+    fn touched_outlets(&self, limit: usize) -> Result<Vec<String>> {
+        self.touched_outlet_domains(limit)
+    }
+
+    fn forget_touched_outlets(&mut self, domains: &[String]) -> Result<()> {
+        self.forget_outlet_touches(domains)
+    }
+
+    fn stories_of_outlets(&self, domains: &[String]) -> Result<Vec<i64>> {
+        self.live_stories_of(domains)
+    }
+
     fn forget_touched_stories(&mut self, ids: &[i64]) -> Result<()> {
         let tx = self.conn.transaction().map_err(sql("begin forgetting touched stories"))?;
         {
@@ -856,8 +878,8 @@ fn insert_articles_on(conn: &Connection, articles: &[NewArticle]) -> Result<Inse
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO articles (outlet_id, feed_id, guid, url, title, snippet, content_html, truncated,
-                                   language, language_confidence, published, date_flag, fetched)
-             SELECT o.id, f.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
+                                   language, language_confidence, published, date_flag, fetched, categories)
+             SELECT o.id, f.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
              FROM outlets o JOIN feeds f ON f.url = ?2 WHERE o.domain = ?1
              ON CONFLICT DO NOTHING",
         )
@@ -887,6 +909,7 @@ fn insert_articles_on(conn: &Connection, articles: &[NewArticle]) -> Result<Inse
                 article.published.timestamp(),
                 article.date_flag.map(DateFlag::as_str),
                 article.fetched.timestamp(),
+                article.categories.join("\n"),
             ])
             .map_err(sql("insert article"))?;
         if inserted == 1 {
@@ -900,7 +923,9 @@ fn insert_articles_on(conn: &Connection, articles: &[NewArticle]) -> Result<Inse
 
 /// The columns `article_from_row` reads, in order; extra columns may follow.
 const ARTICLE_COLUMNS: &str = "a.id, o.domain, f.url, a.guid, a.url, a.title, a.snippet, a.content_html, a.truncated,
-     a.language, a.language_confidence, a.published, a.date_flag, a.fetched";
+     a.language, a.language_confidence, a.published, a.date_flag, a.fetched, a.categories";
+/// Where the columns after [`ARTICLE_COLUMNS`] start.
+const AFTER_ARTICLE: usize = 15;
 const ARTICLE_JOINS: &str = "articles a JOIN outlets o ON o.id = a.outlet_id JOIN feeds f ON f.id = a.feed_id";
 
 fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Article> {
@@ -924,6 +949,7 @@ fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Article> {
             published: time(11)?,
             date_flag: row.get::<_, Option<String>>(12)?.as_deref().and_then(DateFlag::parse),
             fetched: time(13)?,
+            categories: row.get::<_, String>(14)?.split('\n').filter(|c| !c.is_empty()).map(str::to_string).collect(),
         },
     })
 }

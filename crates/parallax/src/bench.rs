@@ -112,7 +112,13 @@ fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
     while passes == 0 || started.elapsed() < Duration::from_secs_f64(args.seconds) {
         for feed in &corpus {
             let url = format!("http://bench.invalid/{}", feed.name);
-            let context = FeedContext { feed_url: &url, outlet: "bench.invalid", fetched, content_type: None };
+            let context = FeedContext {
+                feed_url: &url,
+                outlet: "bench.invalid",
+                fetched,
+                content_type: None,
+                content_location: None,
+            };
             let parsed = parallax_feed::parse_feed(&feed.body, &context, &config.clean)
                 .with_context(|| format!("generated feed {} did not parse", feed.name))?;
             articles += parsed.articles.len();
@@ -201,6 +207,17 @@ fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
         println!("  {timings}");
     }
     Ok(())
+}
+
+/// The feed stage alone (fetch, parse, store) over every feed registered
+/// in `store`, quietly: what `parallax eval feeds` reads back.
+pub(crate) fn ingest_registered(
+    runtime: &tokio::runtime::Runtime,
+    store: &mut SqliteStore,
+    config: &Config,
+) -> Result<parallax_ingest::IngestSummary> {
+    let feeds = store.feeds(None)?;
+    Ok(runtime.block_on(parallax_ingest::ingest(store, feeds, config, &IngestOptions::default(), &NoProgress))?)
 }
 
 /// One generated feed: a file name, its RSS bytes and how many items.
@@ -462,6 +479,7 @@ fn bench_summary(args: &SummaryBenchArgs, config: &parallax_summary::SummaryConf
             outlet: Some(&outlets[index % per_story % BENCH_OUTLETS]),
             side: Some(sides[index % sides.len()]),
             language: Some("en"),
+            kind: parallax_core::ArticleKind::News,
         })
         .collect();
     let stories: Vec<&[ArticleText]> = articles.chunks_exact(per_story).collect();
