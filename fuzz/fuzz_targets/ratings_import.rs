@@ -4,7 +4,14 @@
 
 use libfuzzer_sys::fuzz_target;
 
-const NAMES: [&str; 6] = ["ratings.csv", "combined.json", "mbfc_sources_flat.tsv", "kite_feeds.json", "media_data.json", "allsides-2021.csv"];
+const NAMES: [&str; 6] = [
+    "ratings.csv",
+    "combined.json",
+    "mbfc_sources_flat.tsv",
+    "kite_feeds.json",
+    "media_data.json",
+    "allsides-2021.csv",
+];
 
 fuzz_target!(|input: (u8, &[u8])| {
     let (pick, bytes) = input;

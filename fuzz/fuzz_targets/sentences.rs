@@ -8,8 +8,15 @@ fuzz_target!(|text: &str| {
     for language in [None, Some("en"), Some("de"), Some("fr"), Some("es"), Some("ja"), Some("zh")] {
         let _ = parallax_summary::split_sentences(text, language);
     }
-    let articles =
-        [parallax_summary::ArticleText { id: "1", title: text, text, outlet: None, side: None, language: None }];
+    let articles = [parallax_summary::ArticleText {
+        id: "1",
+        title: text,
+        text,
+        outlet: None,
+        side: None,
+        language: None,
+        kind: Default::default(),
+    }];
     let input = parallax_summary::StoryInput { articles: &articles };
     let _ = parallax_summary::summarize(&input, &Default::default());
 });

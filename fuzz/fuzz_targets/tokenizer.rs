@@ -11,7 +11,14 @@ fuzz_target!(|text: &str| {
     let articles: Vec<ArticleInput<'_>> = [None, Some("en"), Some("xx")]
         .into_iter()
         .enumerate()
-        .map(|(key, language)| ArticleInput { key: key as u64, title, text: lead, language, published: Some(key as i64), ..Default::default() })
+        .map(|(key, language)| ArticleInput {
+            key: key as u64,
+            title,
+            text: lead,
+            language,
+            published: Some(key as i64),
+            ..Default::default()
+        })
         .collect();
     let _ = clusterer.add_batch(&articles);
 });
