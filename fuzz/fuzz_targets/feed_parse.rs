@@ -12,6 +12,7 @@ fuzz_target!(|bytes: &[u8]| {
         outlet: "fuzz.example",
         fetched,
         content_type: Some("application/rss+xml; charset=utf-8"),
+        content_location: None,
     };
     let _ = parallax_feed::parse_feed(bytes, &context, &CleanConfig::default());
 });
