@@ -61,6 +61,7 @@ mod config;
 pub mod eval;
 mod postings;
 mod prefetch;
+pub mod stream;
 mod text;
 mod vector;
 

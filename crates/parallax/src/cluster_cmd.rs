@@ -60,6 +60,21 @@ pub struct EvalClusterArgs {
     /// in one gold story were put together (cross-language recall).
     #[arg(long, value_enum, value_name = "GROUP")]
     by: Option<GroupBy>,
+    /// Instead of the input as it is, cluster a long dated stream of this
+    /// many articles resampled from its gold stories (events of 3 to 400
+    /// articles over hours to days, and one planted event of 300 articles
+    /// over five days; see parallax_cluster::stream), fed in refresh
+    /// rounds, and report how whole the events stayed as the stream went
+    /// on.
+    #[arg(long, value_name = "ARTICLES")]
+    stream: Option<usize>,
+    /// Articles per day in the resampled stream.
+    #[arg(long, value_name = "N", default_value_t = 5_000, requires = "stream")]
+    per_day: usize,
+    /// Articles per refresh round (one `add_batch` call) in the resampled
+    /// stream.
+    #[arg(long, value_name = "N", default_value_t = 200, requires = "stream")]
+    round: usize,
 }
 
 /// What `eval cluster --by` groups articles by.
@@ -246,6 +261,9 @@ pub fn run_cluster(args: ClusterArgs, config: &Config) -> Result<()> {
 }
 
 pub fn run_eval(args: EvalClusterArgs, config: &Config) -> Result<()> {
+    if let Some(articles) = args.stream {
+        return run_stream_eval(&args, articles, &config.cluster);
+    }
     let embedder = crate::embedder::load(&config.embed, args.model.as_deref())?;
     let config = &config.cluster;
     let (mut articles, mut published) = read_articles(Some(&args.input))?;
@@ -294,6 +312,103 @@ pub fn run_eval(args: EvalClusterArgs, config: &Config) -> Result<()> {
     // The model embeds on every core unless RAYON_NUM_THREADS says otherwise.
     let cores = if embedder.is_some() { "embedding included, clustering on one core" } else { "one core" };
     println!("throughput: {:.0} articles/s ({elapsed:.2} s, {cores})", articles.len() as f64 / elapsed.max(1e-9));
+    Ok(())
+}
+
+/// `eval cluster --stream`: the input's gold stories resampled into a long
+/// dated stream, clustered in refresh rounds, and scored on how whole each
+/// event stayed, early and late in the stream, and for the big events.
+fn run_stream_eval(args: &EvalClusterArgs, articles: usize, config: &ClusterConfig) -> Result<()> {
+    use parallax_cluster::stream::{SourceText, StreamConfig, resample};
+    let (sources, _) = read_articles(Some(&args.input))?;
+    let mut gold_story: HashMap<String, String> = HashMap::new();
+    jsonl::read_lines(Some(&args.gold), |_, line: GoldLine| {
+        gold_story.insert(line.id, line.story);
+    })?;
+    let mut by_story: std::collections::BTreeMap<&str, Vec<SourceText>> = std::collections::BTreeMap::new();
+    for article in &sources {
+        if let Some(story) = gold_story.get(&article.id) {
+            let text = article.text.as_deref().unwrap_or("");
+            by_story.entry(story).or_default().push(SourceText { title: &article.title, text });
+        }
+    }
+    let stories: Vec<Vec<SourceText>> = by_story.into_values().collect();
+    anyhow::ensure!(!stories.is_empty(), "eval cluster: no article of {} is in the gold", args.input.display());
+    let stream_config = StreamConfig { articles, per_day: args.per_day.max(1), ..StreamConfig::default() };
+    let stream = resample(&stories, &stream_config);
+    let outlets: Vec<String> = (0..stream_config.outlets).map(|i| format!("outlet{i}.example")).collect();
+    println!(
+        "stream: {} articles resampled from {} gold stories, {} per day over {:.0} days, rounds of {}",
+        stream.len(),
+        stories.len(),
+        stream_config.per_day,
+        stream.len() as f64 / stream_config.per_day as f64,
+        args.round
+    );
+    let inputs: Vec<ArticleInput> = stream
+        .iter()
+        .enumerate()
+        .map(|(key, article)| ArticleInput {
+            key: key as u64,
+            title: &article.title,
+            text: &article.text,
+            outlet: Some(&outlets[article.outlet]),
+            language: Some("en"),
+            published: Some(article.published),
+            embedding: None,
+        })
+        .collect();
+    let mut clusterer = Clusterer::new(config.clone()).context("eval cluster: invalid configuration")?;
+    let mut log = StoryLog::new();
+    let started = Instant::now();
+    for round in inputs.chunks(args.round.max(1)) {
+        for (input, assignment) in round.iter().zip(clusterer.add_batch(round)) {
+            log.record(input.key, &assignment);
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let predicted = log.final_stories();
+    let gold: Vec<(u64, u32)> = stream.iter().enumerate().map(|(key, a)| (key as u64, a.event)).collect();
+    println!("BCubed   {}", bcubed(&predicted, &gold));
+    println!("pairwise {}", pairwise(&predicted, &gold));
+    println!("gold events: {}", fragmentation(&predicted, &gold));
+    // Events by the third of the stream they start in.
+    let mut first_index: HashMap<u32, usize> = HashMap::new();
+    for (index, article) in stream.iter().enumerate() {
+        first_index.entry(article.event).or_insert(index);
+    }
+    let mut event_size: HashMap<u32, usize> = HashMap::new();
+    for article in &stream {
+        *event_size.entry(article.event).or_default() += 1;
+    }
+    // The predicted and gold stories of the events `keep` chooses.
+    type Part = (Vec<(u64, u64)>, Vec<(u64, u32)>);
+    let part = |keep: &dyn Fn(u32) -> bool| -> Part {
+        let chosen: Vec<(u64, u32)> = gold.iter().copied().filter(|&(_, event)| keep(event)).collect();
+        let keys: std::collections::HashSet<u64> = chosen.iter().map(|&(key, _)| key).collect();
+        (predicted.iter().copied().filter(|(key, _)| keys.contains(key)).collect(), chosen)
+    };
+    for (third, name) in ["first", "second", "last"].iter().enumerate() {
+        let range = third * stream.len() / 3..(third + 1) * stream.len() / 3;
+        let (p, g) = part(&|event| range.contains(&first_index[&event]));
+        println!("  events starting in the {name} third: {}", fragmentation(&p, &g));
+    }
+    let (p, g) = part(&|event| event_size[&event] >= 100);
+    println!("  events of 100 articles or more: {}", fragmentation(&p, &g));
+    if let Some(planted) = stream.iter().find(|a| a.planted).map(|a| a.event) {
+        let (p, _) = part(&|event| event == planted);
+        let mut sizes: HashMap<u64, usize> = HashMap::new();
+        for (_, story) in &p {
+            *sizes.entry(*story).or_default() += 1;
+        }
+        let largest = sizes.values().copied().max().unwrap_or(0);
+        println!(
+            "  planted event ({} articles over five days): {} stories, the largest holding {largest}",
+            p.len(),
+            sizes.len()
+        );
+    }
+    println!("throughput: {:.0} articles/s ({elapsed:.2} s, one core)", stream.len() as f64 / elapsed.max(1e-9));
     Ok(())
 }
 
