@@ -131,8 +131,11 @@ fn undated_reports_naming_different_days_are_two_stories() {
     assert_eq!(story[&8], story[&2], "without the weekday conflict the vote joins the plan");
 }
 
+/// The German report of the summit joins the English one through what
+/// survives translation (Scholz, Macron, Berlin, EU, 12); the French strike
+/// and the Japanese quake share nothing with it.
 #[test]
-fn languages_meet_only_on_shared_evidence() {
+fn an_article_joins_its_story_in_another_language_through_names_and_numbers() {
     check("languages", ClusterConfig::default());
 }
 

@@ -4,7 +4,7 @@
 //! will likely go, so they count in the crowding figures already.
 
 use super::neighbours::PENDING_BIT;
-use super::scoring::{blend, weekday_factor};
+use super::scoring::{Profile, blend, lexical_similarity, specific_dot, weekday_factor};
 use super::window::FREE;
 use super::{ArticleInput, Clusterer, UNDATED};
 use crate::text::TermKind;
@@ -54,8 +54,8 @@ pub(super) struct Batch {
     sketch_offsets: Vec<u32>,
     /// Publication times, [`UNDATED`] where absent.
     published: Vec<i64>,
-    /// Days of the week each article names.
-    pub weekdays: Vec<u8>,
+    /// What each article's pairs are judged by besides the cosine.
+    pub profiles: Vec<Profile>,
     /// Embeddings, empty for an article without one.
     embeddings: Vec<f32>,
     embedding_offsets: Vec<u32>,
@@ -84,7 +84,7 @@ impl Batch {
         self.sketch_offsets.clear();
         self.sketch_offsets.push(0);
         self.published.clear();
-        self.weekdays.clear();
+        self.profiles.clear();
         self.embeddings.clear();
         self.embedding_offsets.clear();
         self.embedding_offsets.push(0);
@@ -212,8 +212,8 @@ impl Clusterer {
                 self.config.copy_sketch_size,
                 &mut self.analysis,
             );
-            for &(term, _, _) in &self.analysis.terms {
-                self.window.count_term(term);
+            for &(term, _, kind) in &self.analysis.terms {
+                self.window.count_term(term, kind);
             }
             let batch = &mut self.batch;
             batch.raw_terms.extend_from_slice(&self.analysis.terms);
@@ -221,7 +221,11 @@ impl Clusterer {
             batch.sketches.extend_from_slice(&self.analysis.sketch);
             batch.sketch_offsets.push(batch.sketches.len() as u32);
             batch.published.push(article.published.unwrap_or(UNDATED));
-            batch.weekdays.push(self.analysis.weekdays);
+            batch.profiles.push(Profile {
+                weekdays: self.analysis.weekdays,
+                language: self.analysis.language,
+                specific: 0,
+            });
             batch.embeddings.extend_from_slice(article.embedding.unwrap_or_default());
             batch.embedding_offsets.push(batch.embeddings.len() as u32);
         }
@@ -262,6 +266,10 @@ impl Clusterer {
                     entry.1 /= length;
                 }
             }
+            let specific = &self.window.specific;
+            let specific_norm =
+                vector.iter().filter(|&&(term, _)| specific[term as usize]).map(|&(_, w)| w * w).sum::<f32>().sqrt();
+            batch.profiles[index].specific = Profile::quantize(specific_norm);
             batch.term_offsets.push(batch.terms.len() as u32);
             start = end;
         }
@@ -337,10 +345,13 @@ impl Clusterer {
         {
             return;
         }
+        let (a, b) = (self.batch.profiles[index], self.batch.profiles[other]);
+        let specific = specific_dot(self.batch.vector(index), self.batch.vector(other), &self.window.specific);
+        let lexical = lexical_similarity(&self.config, lexical, specific, a, b);
         let cosine =
             blend(self.config.embedding_weight, lexical, self.batch.embedding(index), self.batch.embedding(other))
                 * self.time_decay(published, other_published)
-                * weekday_factor(self.config.weekday_conflict, self.batch.weekdays[index], self.batch.weekdays[other]);
+                * weekday_factor(self.config.weekday_conflict, a.weekdays, b.weekdays);
         self.batch.push_neighbour(index, (cosine, other as u32));
         self.batch.push_neighbour(other, (cosine, index as u32));
     }

@@ -36,7 +36,7 @@ impl Clusterer {
         let state = &mut self.window.slots[slot as usize];
         state.story = story_slot;
         state.neighbour_floor = if links.len() == links_kept { links[links_kept - 1].cosine } else { 0.0 };
-        state.weekdays = self.work.weekdays;
+        state.profile = self.work.profile;
         let generation = state.generation;
         self.window.neighbours.set(slot, &links);
         self.work.links = links;
@@ -179,7 +179,8 @@ impl Clusterer {
         window.members[slot as usize].position = story.members.len() as u32;
         story.members.push(slot);
         story.summed += 1;
-        story.weekdays |= work.weekdays;
+        story.weekdays |= work.profile.weekdays;
+        story.languages |= 1 << work.profile.language;
         story.last_seen = story.last_seen.max(time);
         window.expiries.push_back((time, slot, generation));
         window.story_of_article.insert(key, story.id);

@@ -103,6 +103,7 @@ impl Clusterer {
         kept_story.density_sum += gone_story.density_sum;
         kept_story.last_seen = kept_story.last_seen.max(gone_story.last_seen);
         kept_story.weekdays |= gone_story.weekdays;
+        kept_story.languages |= gone_story.languages;
         window.updates.push_back((kept_story.last_seen, kept, kept_story.created));
         window.retire_story(gone);
         // Neighbours across the two stories are now within one.

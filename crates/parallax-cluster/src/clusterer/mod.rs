@@ -99,8 +99,8 @@ struct Work {
     vector: SparseVec,
     /// Its embedding (empty if none).
     embedding: Vec<f32>,
-    /// Days of the week it names.
-    weekdays: u8,
+    /// What its pairs are judged by besides the cosine.
+    profile: scoring::Profile,
     /// The members its terms reached, with their cosines so far.
     touched: Touched,
     /// Weights of its common terms (full posting lists), heaviest first.
@@ -216,7 +216,7 @@ impl Clusterer {
         self.work.vector.extend_from_slice(self.batch.vector(index));
         self.work.embedding.clear();
         self.work.embedding.extend_from_slice(self.batch.embedding(index));
-        self.work.weekdays = self.batch.weekdays[index];
+        self.work.profile = self.batch.profiles[index];
         let outlet = article.outlet.map(|name| self.window.intern_outlet(name));
         self.score_members();
         self.add_pending(index);

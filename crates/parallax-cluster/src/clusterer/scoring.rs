@@ -3,6 +3,7 @@
 //! be, and the candidate stories with their density-adjusted similarity.
 
 use super::Clusterer;
+use crate::config::ClusterConfig;
 use crate::text::sketch_similarity;
 use crate::vector::dense_dot;
 
@@ -56,8 +57,9 @@ impl Clusterer {
             if list.len() >= cap {
                 continue;
             }
+            let specific = f32::from(u8::from(window.specific[term as usize]));
             for (slot, generation, other) in list.iter() {
-                work.touched.add(&window.slots, slot, generation, weight * other);
+                work.touched.add(&window.slots, slot, generation, weight * other, specific);
             }
         }
         // The heaviest common terms are scanned through a bit filter of the
@@ -76,8 +78,9 @@ impl Clusterer {
             if list.len() < cap || weight < discovering {
                 continue;
             }
+            let specific = f32::from(u8::from(window.specific[term as usize]));
             for (slot, generation, other) in list.range(list.len().saturating_sub(recent_postings)..list.len()) {
-                work.touched.add(&window.slots, slot, generation, weight * other);
+                work.touched.add(&window.slots, slot, generation, weight * other, specific);
             }
         }
         for &(term, weight) in &work.vector {
@@ -86,9 +89,10 @@ impl Clusterer {
                 continue;
             }
             let scanned = if weight >= discovering { list.len().saturating_sub(recent_postings) } else { list.len() };
+            let specific = f32::from(u8::from(window.specific[term as usize]));
             for (slot, generation, other) in list.range(0..scanned) {
                 if work.touched.may_hold(slot) {
-                    work.touched.add_if_held(&window.slots, slot, generation, weight * other);
+                    work.touched.add_if_held(&window.slots, slot, generation, weight * other, specific);
                 }
             }
         }
@@ -104,7 +108,9 @@ impl Clusterer {
         work.closest.clear();
         let keep = window.neighbours.keep;
         let weight = self.config.embedding_weight;
-        while let Some((slot, lexical)) = work.touched.pop() {
+        while let Some((slot, [cosine, specific])) = work.touched.pop() {
+            let profile = window.slots[slot as usize].profile;
+            let lexical = lexical_similarity(&self.config, cosine, specific, work.profile, profile);
             // Members are read only when the article has an embedding: the
             // slots alone serve the default build.
             let similarity = if work.embedding.is_empty() {
@@ -112,8 +118,8 @@ impl Clusterer {
             } else {
                 blend(weight, lexical, &work.embedding, &window.members[slot as usize].embedding)
             };
-            let score = similarity
-                * weekday_factor(self.config.weekday_conflict, work.weekdays, window.slots[slot as usize].weekdays);
+            let score =
+                similarity * weekday_factor(self.config.weekday_conflict, work.profile.weekdays, profile.weekdays);
             // Faint cosines barely move a story's mean and never reach the
             // neighbour lists; dropping them spares most of the work below.
             if score < self.config.min_member_cosine {
@@ -225,6 +231,76 @@ impl Clusterer {
         self.work.touched_stories = touched;
         self.work.touched_stories.clear();
     }
+}
+
+/// What a pair of articles is judged by besides its cosine, small enough
+/// to sit beside each member's story in its hot slot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Profile {
+    /// Days of the week the text names (see `Analysis::weekdays`).
+    pub weekdays: u8,
+    /// Its language id (`text::LangId`): words of two languages never
+    /// match, so a pair across languages is judged on names and numbers.
+    pub language: u8,
+    /// The length of the names and numbers part of its unit vector, in
+    /// 255ths.
+    pub specific: u8,
+}
+
+impl Profile {
+    pub fn quantize(norm: f32) -> u8 {
+        (norm.clamp(0.0, 1.0) * 255.0).round() as u8
+    }
+
+    fn specific_norm(self) -> f32 {
+        self.specific as f32 / 255.0
+    }
+}
+
+/// The similarity of two articles from their words: the `cosine` of their
+/// vectors, of which `specific` came from names and numbers. Across
+/// languages only names and numbers can match, so the cosine of those
+/// parts alone stands in, scaled by `cross_language_weight`.
+pub(super) fn lexical_similarity(config: &ClusterConfig, cosine: f32, specific: f32, a: Profile, b: Profile) -> f32 {
+    if a.language == b.language {
+        let (na, nb) = (a.specific_norm(), b.specific_norm());
+        if config.specific_conflict < 1.0
+            && na >= config.specific_min_norm
+            && nb >= config.specific_min_norm
+            && specific < config.specific_min_share * na * nb
+        {
+            return cosine * config.specific_conflict;
+        }
+        return cosine;
+    }
+    // Two texts whose names and numbers are a sliver of their words (one
+    // common name each) agree on them by chance: the floor keeps their
+    // cosine from standing in for the whole.
+    let floor = config.specific_min_norm;
+    let norms = a.specific_norm().max(floor) * b.specific_norm().max(floor);
+    config.cross_language_weight * (specific / norms).min(1.0)
+}
+
+/// The dot product of two term-sorted vectors over the terms `specific`
+/// marks.
+pub(super) fn specific_dot(a: &[(u32, f32)], b: &[(u32, f32)], specific: &[bool]) -> f32 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        let (ta, wa) = a[i];
+        let (tb, wb) = b[j];
+        if ta == tb {
+            if specific[ta as usize] {
+                sum += wa * wb;
+            }
+            i += 1;
+            j += 1;
+        } else if ta < tb {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    sum
 }
 
 /// The lexical cosine with the embedding cosine blended in at `weight`,

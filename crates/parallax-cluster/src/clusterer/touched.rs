@@ -9,8 +9,9 @@ const TOUCHED_FILTER_BITS: usize = 8192;
 
 /// The members an article's terms reached and their partial cosines.
 pub(super) struct Touched {
-    /// Per member slot, the cosine so far; 0 for a slot not reached.
-    scores: Vec<f32>,
+    /// Per member slot, the cosine so far and the part of it from names and
+    /// numbers; 0 for a slot not reached.
+    scores: Vec<[f32; 2]>,
     /// The slots reached, in the order reached.
     slots: Vec<u32>,
     /// How many of `slots` [`Touched::pop`] has handed out.
@@ -30,22 +31,24 @@ impl Default for Touched {
 impl Touched {
     pub fn grow(&mut self, members: usize) {
         if self.scores.len() < members {
-            self.scores.resize(members, 0.0);
+            self.scores.resize(members, [0.0; 2]);
         }
     }
 
-    /// Adds `contribution` to the member in `slot`, reaching it now if it
-    /// was not yet, unless the posting is stale.
-    pub fn add(&mut self, slots: &[Slot], slot: u32, generation: u32, contribution: f32) {
+    /// Adds `contribution` to the member in `slot` (and to its names and
+    /// numbers part when `specific` is 1), reaching it now if it was not
+    /// yet, unless the posting is stale.
+    pub fn add(&mut self, slots: &[Slot], slot: u32, generation: u32, contribution: f32, specific: f32) {
         if !slots[slot as usize].holds(generation) {
             return;
         }
         let score = &mut self.scores[slot as usize];
-        if *score == 0.0 {
+        if score[0] == 0.0 {
             self.slots.push(slot);
             self.filter[slot as usize % TOUCHED_FILTER_BITS / 64] |= 1 << (slot % 64);
         }
-        *score += contribution;
+        score[0] += contribution;
+        score[1] += contribution * specific;
     }
 
     /// Whether `slot` may have been reached (false: surely not).
@@ -54,16 +57,18 @@ impl Touched {
     }
 
     /// Adds `contribution` to the member in `slot` only if it was reached.
-    pub fn add_if_held(&mut self, slots: &[Slot], slot: u32, generation: u32, contribution: f32) {
+    pub fn add_if_held(&mut self, slots: &[Slot], slot: u32, generation: u32, contribution: f32, specific: f32) {
         let score = &mut self.scores[slot as usize];
-        if *score != 0.0 && slots[slot as usize].generation == generation {
-            *score += contribution;
+        if score[0] != 0.0 && slots[slot as usize].generation == generation {
+            score[0] += contribution;
+            score[1] += contribution * specific;
         }
     }
 
-    /// The next member reached, in the order reached, and its cosine,
-    /// forgetting it; `None` once all are handed out (and forgotten).
-    pub fn pop(&mut self) -> Option<(u32, f32)> {
+    /// The next member reached, in the order reached, its cosine and the
+    /// names and numbers part of it, forgetting it; `None` once all are
+    /// handed out (and forgotten).
+    pub fn pop(&mut self) -> Option<(u32, [f32; 2])> {
         let Some(&slot) = self.slots.get(self.popped) else {
             self.slots.clear();
             self.popped = 0;

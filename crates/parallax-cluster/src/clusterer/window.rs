@@ -4,8 +4,10 @@
 
 use super::UNDATED;
 use super::neighbours::NeighbourLists;
+use super::scoring::Profile;
 use crate::config::ClusterConfig;
 use crate::postings::PostingList;
+use crate::text::TermKind;
 use crate::vector::SparseVec;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
@@ -20,8 +22,8 @@ pub(super) struct Slot {
     pub story: u32,
     /// The lowest cosine that still enters the member's `neighbours`.
     pub neighbour_floor: f32,
-    /// Days of the week the article names (see `Analysis::weekdays`).
-    pub weekdays: u8,
+    /// What the article's pairs are judged by besides the cosine.
+    pub profile: Profile,
 }
 
 /// Story of a slot holding no article.
@@ -69,6 +71,8 @@ pub(super) struct Story {
     pub last_seen: i64,
     /// Days of the week any member ever named.
     pub weekdays: u8,
+    /// Languages of its members, one bit per language id.
+    pub languages: u32,
 }
 
 impl Story {
@@ -102,6 +106,8 @@ const FORGETTABLE_DOCUMENT_FREQUENCY: u32 = 3;
 pub(super) struct Window {
     /// Articles containing each term, over every article seen.
     pub document_frequency: Vec<u32>,
+    /// Whether each term is a name or a number: what survives translation.
+    pub specific: Vec<bool>,
     pub documents: u64,
     pub slots: Vec<Slot>,
     pub members: Vec<Member>,
@@ -137,6 +143,7 @@ impl Window {
         let links_kept = LABELLED_NEIGHBOURS_PER_DENSITY_NEIGHBOUR * config.density_neighbours;
         Window {
             document_frequency: Vec::new(),
+            specific: Vec::new(),
             documents: 0,
             slots: Vec::new(),
             members: Vec::new(),
@@ -169,13 +176,16 @@ impl Window {
 
     /// Counts a term's occurrence in one more article, making room for it
     /// in the index if it is new.
-    pub fn count_term(&mut self, term: u32) {
+    pub fn count_term(&mut self, term: u32, kind: TermKind) {
         let term_index = term as usize;
         if term_index >= self.document_frequency.len() {
             self.document_frequency.resize(term_index + 1, 0);
+            self.specific.resize(term_index + 1, false);
             self.postings.resize_with(term_index + 1, PostingList::default);
         }
         self.document_frequency[term_index] += 1;
+        // A forgotten id may come back as another kind of term.
+        self.specific[term_index] = kind != TermKind::Word;
     }
 
     /// Forgets the rare terms no article in the window uses (most of any
@@ -348,6 +358,7 @@ impl Window {
                     density_sum: 0.0,
                     last_seen: 0,
                     weekdays: 0,
+                    languages: 0,
                 });
                 (self.stories.len() - 1) as u32
             }
@@ -363,6 +374,7 @@ impl Window {
         story.embedded = 0;
         story.last_seen = time;
         story.weekdays = 0;
+        story.languages = 0;
         self.active += 1;
         slot
     }
@@ -372,7 +384,7 @@ impl Window {
         if let Some(slot) = self.free_members.pop() {
             return slot;
         }
-        self.slots.push(Slot { generation: 0, story: FREE, neighbour_floor: 0.0, weekdays: 0 });
+        self.slots.push(Slot { generation: 0, story: FREE, neighbour_floor: 0.0, profile: Profile::default() });
         self.members.push(Member {
             key: 0,
             position: 0,
