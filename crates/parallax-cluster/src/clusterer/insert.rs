@@ -2,9 +2,9 @@
 //! to (and theirs to it), its member record, its postings, and the story's
 //! sums.
 
-use super::Clusterer;
 use super::batch::{NO_HOLDER, Prediction};
 use super::neighbours::{Link, PENDING_BIT, push_link};
+use super::{ArticleInput, Clusterer};
 use crate::vector::{add_into, keep_heaviest};
 
 /// A full posting list grows by `cap / POSTINGS_SLACK_DIVISOR` before its
@@ -21,11 +21,12 @@ impl Clusterer {
         &mut self,
         index: usize,
         story_slot: u32,
-        key: u64,
+        article: &ArticleInput,
         copy_of: Option<u64>,
         outlet: Option<u32>,
         time: i64,
     ) -> u32 {
+        let key = article.key;
         let slot = self.window.allocate_member();
         let own_generation = self.window.slots[slot as usize].generation;
         self.learn_where_pending_went(index, slot, own_generation);
@@ -50,7 +51,7 @@ impl Clusterer {
         member.embedding.clear();
         member.embedding.extend_from_slice(&self.work.embedding);
         self.post(slot, generation);
-        self.add_to_story(story_slot, slot, generation, key, time);
+        self.add_to_story(story_slot, slot, generation, key, time, article.published.is_some());
         for other in std::mem::take(&mut self.work.pending_fix) {
             self.refresh_density(other);
         }
@@ -162,7 +163,7 @@ impl Clusterer {
 
     /// Adds member `slot` to its story's members, centroid and sums, and
     /// queues its expiry and the story's update.
-    fn add_to_story(&mut self, story_slot: u32, slot: u32, generation: u32, key: u64, time: i64) {
+    fn add_to_story(&mut self, story_slot: u32, slot: u32, generation: u32, key: u64, time: i64, dated: bool) {
         let (window, work) = (&mut self.window, &mut self.work);
         let story = &mut window.stories[story_slot as usize];
         add_into(&mut story.centroid, &work.vector, &mut work.sum);
@@ -182,6 +183,9 @@ impl Clusterer {
         story.weekdays |= work.profile.weekdays;
         story.languages |= 1 << work.profile.language;
         story.last_seen = story.last_seen.max(time);
+        if dated {
+            story.latest_dated = story.latest_dated.max(time);
+        }
         window.expiries.push_back((time, slot, generation));
         window.story_of_article.insert(key, story.id);
         window.updates.push_back((story.last_seen, story_slot, story.created));

@@ -1,8 +1,8 @@
 //! Stories grown alike merging into the older: after an article is
 //! placed, its story is checked against its next closest candidates.
 
+use super::Clusterer;
 use super::scoring::weekday_factor;
-use super::{Clusterer, UNDATED};
 use crate::vector::{add_into, dense_dot, dot, keep_heaviest};
 
 impl Clusterer {
@@ -63,9 +63,7 @@ impl Clusterer {
         } else {
             lexical
         };
-        if a.last_seen != UNDATED {
-            average *= self.time_decay(a.last_seen, b.last_seen);
-        }
+        average *= self.time_decay(a.latest_dated, b.latest_dated);
         average *= weekday_factor(self.config.weekday_conflict, a.weekdays, b.weekdays);
         if average < self.config.min_similarity {
             return None;
@@ -102,6 +100,7 @@ impl Clusterer {
         }
         kept_story.density_sum += gone_story.density_sum;
         kept_story.last_seen = kept_story.last_seen.max(gone_story.last_seen);
+        kept_story.latest_dated = kept_story.latest_dated.max(gone_story.latest_dated);
         kept_story.weekdays |= gone_story.weekdays;
         kept_story.languages |= gone_story.languages;
         window.updates.push_back((kept_story.last_seen, kept, kept_story.created));

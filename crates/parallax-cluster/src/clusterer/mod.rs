@@ -232,7 +232,7 @@ impl Clusterer {
             (None, Some(best)) if best.adjusted >= self.config.join_threshold => (best.slot, None),
             _ => (self.window.new_story(article.key, time), None),
         };
-        let member = self.insert_member(index, slot, article.key, copy_of, outlet, time);
+        let member = self.insert_member(index, slot, article, copy_of, outlet, time);
         self.batch.placed[index] = (member, self.window.slots[member as usize].generation);
 
         let joined_id = self.window.stories[slot as usize].id;

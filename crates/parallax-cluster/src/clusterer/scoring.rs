@@ -218,7 +218,7 @@ impl Clusterer {
             let average = sum / story.members.len().max(1) as f32;
             let mut similarity = (1.0 - linkage) * average + linkage * closest;
             if let Some(time) = published {
-                similarity *= self.time_decay(time, story.last_seen);
+                similarity *= self.time_decay(time, story.latest_dated);
             }
             if similarity < self.config.min_similarity {
                 continue;

@@ -68,7 +68,13 @@ pub(super) struct Story {
     pub members: Vec<u32>,
     /// Sum of the members' densities.
     pub density_sum: f32,
+    /// When it was last updated, by the clock (an undated article counts as
+    /// published at the latest time seen): what ages it out of the window.
     pub last_seen: i64,
+    /// The latest publication time of a dated member, or [`UNDATED`]: what
+    /// the time decay measures from. An undated article says nothing about
+    /// when its story happened.
+    pub latest_dated: i64,
     /// Days of the week any member ever named.
     pub weekdays: u8,
     /// Languages of its members, one bit per language id.
@@ -240,7 +246,7 @@ impl Window {
         let cutoff = if self.now == UNDATED { UNDATED } else { self.now.saturating_sub(config.window_secs) };
         while let Some(&(seen, slot, created)) = self.updates.front() {
             let over_cap = self.active > config.max_active_stories;
-            if seen >= cutoff && !over_cap {
+            if (seen >= cutoff || self.live_members() <= config.min_window_articles) && !over_cap {
                 break;
             }
             self.updates.pop_front();
@@ -251,7 +257,7 @@ impl Window {
         }
         // A story that keeps going keeps only its recent articles.
         while let Some(&(time, slot, generation)) = self.expiries.front() {
-            if time >= cutoff {
+            if time >= cutoff || self.live_members() <= config.min_window_articles {
                 break;
             }
             self.expiries.pop_front();
@@ -273,7 +279,7 @@ impl Window {
                 story.alive && story.created == created && story.last_seen == seen
             });
         }
-        if self.expiries.len() > 2 * (self.members.len() - self.free_members.len()).max(1024) {
+        if self.expiries.len() > 2 * self.live_members().max(1024) {
             let slots = &self.slots;
             self.expiries.retain(|&(_, slot, generation)| slots[slot as usize].holds(generation));
         }
@@ -289,6 +295,11 @@ impl Window {
             }
             self.postings_len = total;
         }
+    }
+
+    /// Articles in the window.
+    fn live_members(&self) -> usize {
+        self.members.len() - self.free_members.len()
     }
 
     /// Takes an article older than the window out of its story, which
@@ -357,6 +368,7 @@ impl Window {
                     members: Vec::new(),
                     density_sum: 0.0,
                     last_seen: 0,
+                    latest_dated: UNDATED,
                     weekdays: 0,
                     languages: 0,
                 });
@@ -373,6 +385,7 @@ impl Window {
         story.embedding_sum.clear();
         story.embedded = 0;
         story.last_seen = time;
+        story.latest_dated = UNDATED;
         story.weekdays = 0;
         story.languages = 0;
         self.active += 1;
