@@ -37,8 +37,11 @@ pub struct StreamConfig {
     pub per_day: usize,
     /// Outlets the articles come from.
     pub outlets: usize,
-    /// One event of `(articles, days)` planted a third of the way in.
+    /// One event of `(articles, days)` planted a fifth of the way in.
     pub planted: Option<(usize, f64)>,
+    /// The story the planted event tells (an index into the stories), or a
+    /// random one.
+    pub planted_story: Option<usize>,
     /// Unix seconds of the stream's start.
     pub start: i64,
     pub seed: u64,
@@ -51,6 +54,7 @@ impl Default for StreamConfig {
             per_day: 5_000,
             outlets: 40,
             planted: Some((300, 5.0)),
+            planted_story: None,
             start: 1_700_000_000,
             seed: 0x5eed_57ea,
         }
@@ -90,8 +94,7 @@ const DROPPED_WORDS: u64 = 6; // one in six
 /// Generates the stream, sorted by publication time. Empty when there are
 /// no stories with text.
 pub fn resample(stories: &[Vec<SourceText>], config: &StreamConfig) -> Vec<StreamArticle> {
-    let stories: Vec<&Vec<SourceText>> = stories.iter().filter(|story| !story.is_empty()).collect();
-    if stories.is_empty() || config.articles == 0 {
+    if stories.iter().all(|story| story.is_empty()) || config.articles == 0 {
         return Vec::new();
     }
     let mut rng = Rng(config.seed);
@@ -105,17 +108,24 @@ pub fn resample(stories: &[Vec<SourceText>], config: &StreamConfig) -> Vec<Strea
         total += size;
     }
     events.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut order: Vec<usize> = (0..stories.len()).collect();
+    let mut order: Vec<usize> = (0..stories.len()).filter(|&i| !stories[i].is_empty()).collect();
     rng.shuffle(&mut order);
     // The planted event's story is told by no other event.
-    let planted_story = match config.planted {
-        Some(_) if order.len() > 1 => order.pop(),
+    let planted_story = match (config.planted, config.planted_story) {
+        (Some(_), Some(chosen)) if chosen < stories.len() && !stories[chosen].is_empty() => {
+            order.retain(|&i| i != chosen);
+            Some(chosen)
+        }
+        (Some(_), _) if order.len() > 1 => order.pop(),
         _ => None,
     };
+    if order.is_empty() {
+        return Vec::new();
+    }
     let mut articles = Vec::with_capacity(total);
     let outlets = config.outlets.max(1);
     for (event, &(start, size)) in events.iter().enumerate() {
-        let story = stories[order[event % order.len()]];
+        let story = &stories[order[event % order.len()]];
         let duration = SMALL_EVENT_SECS * (size as f64 / MIN_EVENT_ARTICLES as f64).powf(DURATION_POWER);
         for index in 0..size {
             // Coverage is densest at first and thins out.
@@ -124,8 +134,8 @@ pub fn resample(stories: &[Vec<SourceText>], config: &StreamConfig) -> Vec<Strea
         }
     }
     if let Some((size, days)) = config.planted {
-        let story = stories[planted_story.unwrap_or(order[0])];
-        let start = span / 3.0;
+        let story = &stories[planted_story.unwrap_or(order[0])];
+        let start = span / 5.0;
         for index in 0..size {
             let offset = days * 86_400.0 * rng.unit();
             let mut article =

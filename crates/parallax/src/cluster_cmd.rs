@@ -75,6 +75,9 @@ pub struct EvalClusterArgs {
     /// stream.
     #[arg(long, value_name = "N", default_value_t = 200, requires = "stream")]
     round: usize,
+    /// Seed of the resampled stream (another seed, another stream).
+    #[arg(long, value_name = "N", requires = "stream")]
+    seed: Option<u64>,
 }
 
 /// What `eval cluster --by` groups articles by.
@@ -334,7 +337,9 @@ fn run_stream_eval(args: &EvalClusterArgs, articles: usize, config: &ClusterConf
     }
     let stories: Vec<Vec<SourceText>> = by_story.into_values().collect();
     anyhow::ensure!(!stories.is_empty(), "eval cluster: no article of {} is in the gold", args.input.display());
-    let stream_config = StreamConfig { articles, per_day: args.per_day.max(1), ..StreamConfig::default() };
+    let defaults = StreamConfig::default();
+    let seed = args.seed.unwrap_or(defaults.seed);
+    let stream_config = StreamConfig { articles, per_day: args.per_day.max(1), seed, ..defaults };
     let stream = resample(&stories, &stream_config);
     let outlets: Vec<String> = (0..stream_config.outlets).map(|i| format!("outlet{i}.example")).collect();
     println!(
