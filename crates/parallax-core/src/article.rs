@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::ArticleKind;
+
 /// Why an article's `published` time is not the feed's own date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -60,6 +62,17 @@ pub struct NewArticle {
     /// Set when `published` is the fetch time standing in for a bad date.
     pub date_flag: Option<DateFlag>,
     pub fetched: DateTime<Utc>,
+    /// The entry's own categories or tags (RSS `<category>`, Atom
+    /// `category`, JSON Feed `tags`), as plain text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+}
+
+impl NewArticle {
+    /// News, opinion or analysis, by [`ArticleKind::classify`].
+    pub fn kind(&self) -> ArticleKind {
+        ArticleKind::classify(&self.url, &self.title, &self.categories)
+    }
 }
 
 /// A stored article: a [`NewArticle`] with its database id.

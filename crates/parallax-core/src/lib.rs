@@ -9,12 +9,14 @@
 pub mod article;
 pub mod config;
 pub mod domain;
+pub mod kind;
 pub mod rating;
 pub mod story;
 pub mod text;
 
 pub use article::{Article, DateFlag, NewArticle};
 pub use domain::{OutletDomain, outlet_domain_for_host};
+pub use kind::ArticleKind;
 pub use rating::{Factuality, Lean, LeanBucket, Rating};
 pub use story::{Bullet, Coverage, Disagreement, LeanCounts, Sides, StoryView};
 

@@ -113,8 +113,33 @@ pub(crate) fn clean_entry(
         published,
         date_flag,
         fetched: scope.fetched,
+        categories: entry_categories(entry),
     };
     Cleaned::Article(Box::new(article), notes)
+}
+
+/// Most categories kept per entry, and most characters per category: they
+/// classify the article (opinion or news, its topic), and a feed that tags
+/// an entry with hundreds of keywords is not saying more.
+const MAX_CATEGORIES: usize = 20;
+const MAX_CATEGORY_CHARS: usize = 100;
+
+/// The entry's categories as plain text: an Atom category's label, else
+/// its term; RSS `<category>` and JSON Feed `tags` arrive as terms.
+fn entry_categories(entry: &Entry) -> Vec<String> {
+    let mut categories: Vec<String> = Vec::new();
+    for category in &entry.categories {
+        let raw = category.label.as_deref().filter(|label| !label.trim().is_empty()).unwrap_or(&category.term);
+        let text = plain_text(raw);
+        let text = cap_at_word(text.trim(), MAX_CATEGORY_CHARS);
+        if !text.is_empty() && !categories.iter().any(|known| known.as_str() == text) {
+            categories.push(text.into_owned());
+        }
+        if categories.len() == MAX_CATEGORIES {
+            break;
+        }
+    }
+    categories
 }
 
 /// An Atom entry's own `xml:lang`, as ISO 639-1.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use parallax_core::{Bullet, Disagreement, Sides, StoryView, story::Claim};
 use parallax_coverage::{BlindspotConfig, CoveredArticle, OutletProfile};
-use parallax_store::{Store, StoreError, StoryRecord};
+use parallax_store::{Store, StoreError, StoryArticle, StoryRecord};
 use parallax_summary::{ArticleText, StoryInput, SummaryConfig};
 
 use crate::Summarizer;
@@ -59,14 +59,13 @@ pub fn story_view(
 ) -> StoryView {
     let coverage = parallax_coverage::coverage(&covered_articles(story), profiles, blindspots);
 
-    let ids: Vec<String> = story.articles.iter().map(|m| m.article.id.to_string()).collect();
-    let texts: Vec<ArticleText<'_>> = story
-        .articles
+    // A wire copy repeats its origin word for word: it adds no centrality
+    // evidence, only weight to one outlet's wording.
+    let originals: Vec<&StoryArticle> = story.articles.iter().filter(|member| member.copy_of.is_none()).collect();
+    let ids: Vec<String> = originals.iter().map(|m| m.article.id.to_string()).collect();
+    let texts: Vec<ArticleText<'_>> = originals
         .iter()
         .zip(&ids)
-        // A wire copy repeats its origin word for word: it adds no
-        // centrality evidence, only weight to one outlet's wording.
-        .filter(|(member, _)| member.copy_of.is_none())
         .map(|(member, id)| {
             let a = &member.article.article;
             ArticleText {
@@ -76,15 +75,15 @@ pub fn story_view(
                 outlet: Some(&a.outlet),
                 side: profiles.get(&a.outlet).and_then(OutletProfile::side),
                 language: a.language.as_deref(),
+                kind: a.kind(),
             }
         })
         .collect();
     let input = StoryInput { articles: &texts };
     let summarised = summarizer.summarize(story.id, &input);
+    let article_id = |index: usize| originals.get(index).map_or(0, |m| m.article.id);
     let bullets = |list: &[parallax_summary::Bullet]| -> Vec<Bullet> {
-        list.iter()
-            .map(|b| Bullet { text: b.text.clone(), article: b.article_id.parse().unwrap_or_default() })
-            .collect()
+        list.iter().map(|b| Bullet { text: b.text.clone(), article: article_id(b.article) }).collect()
     };
     let disagreements = parallax_summary::disagreements(&input)
         .into_iter()
@@ -94,7 +93,7 @@ pub fn story_view(
                 .claims
                 .into_iter()
                 .map(|c| Claim {
-                    article: c.article_id.parse().unwrap_or_default(),
+                    article: article_id(c.article),
                     outlet: c.outlet.unwrap_or_default(),
                     value: c.value_text,
                     wording: c.wording,

@@ -21,6 +21,7 @@ fn articles() -> Vec<ArticleText<'static>> {
         outlet: Some(outlet),
         side: Some(side),
         language: Some("en"),
+        kind: Default::default(),
     };
     vec![
         article(
@@ -91,7 +92,8 @@ fn a_configured_endpoint_writes_the_title_and_bullets() {
 
     assert_eq!(server.hits(CHAT_PATH), 1);
     assert_eq!(summary.title, "Senate rejects bipartisan border bill 49-50");
-    let bullets: Vec<(&str, &str)> = summary.bullets.iter().map(|b| (b.text.as_str(), b.article_id.as_str())).collect();
+    let bullets: Vec<(&str, &str)> =
+        summary.bullets.iter().map(|b| (b.text.as_str(), articles[b.article].id)).collect();
     assert_eq!(
         bullets,
         [

@@ -121,6 +121,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 published: base + Duration::minutes(rng.below(240) as i64),
                 date_flag: None,
                 fetched: base,
+                categories: Vec::new(),
             });
             story_of.push(story);
         }

@@ -61,6 +61,7 @@ pub fn article(feed: &str, outlet: &str, guid: &str, url: &str) -> NewArticle {
         published: at,
         date_flag: None,
         fetched: at,
+        categories: Vec::new(),
     }
 }
 
@@ -168,8 +169,9 @@ fn articles_for_unknown_feeds_are_refused(store: &mut dyn Store) {
 fn export_streams_articles_in_id_order(store: &mut dyn Store) {
     let url = "https://c.example/rss";
     store.import(&[], &[], &[feed(url, "c.example")]).expect("import");
-    let batch: Vec<_> =
+    let mut batch: Vec<_> =
         (0..5).map(|i| article(url, "c.example", &format!("g{i}"), &format!("https://c.example/{i}"))).collect();
+    batch[1].categories = vec!["Opinion".into(), "Politics".into()];
     store.insert_articles(&batch).expect("insert");
     let mut seen = Vec::new();
     store
@@ -178,7 +180,7 @@ fn export_streams_articles_in_id_order(store: &mut dyn Store) {
             Ok(())
         })
         .expect("export");
-    assert_eq!(seen.iter().map(|(_, a)| a.clone()).collect::<Vec<_>>(), batch);
+    assert_eq!(seen.iter().map(|(_, a)| a.clone()).collect::<Vec<_>>(), batch, "every field, categories too");
     assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "ids increase");
 }
 

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_story_views.sql"),
     include_str!("migrations/0004_story_listings.sql"),
     include_str!("migrations/0005_article_texts.sql"),
+    include_str!("migrations/0006_article_categories.sql"),
 ];
 
 /// How long a writer waits for another connection's lock before failing.
@@ -433,8 +434,8 @@ impl Store for SqliteStore {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO articles (outlet_id, feed_id, guid, url, title, snippet, content_html, truncated,
-                                           language, language_confidence, published, date_flag, fetched)
-                     SELECT o.id, f.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
+                                           language, language_confidence, published, date_flag, fetched, categories)
+                     SELECT o.id, f.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
                      FROM outlets o JOIN feeds f ON f.url = ?2 WHERE o.domain = ?1
                      ON CONFLICT DO NOTHING",
                 )
@@ -464,6 +465,7 @@ impl Store for SqliteStore {
                         article.published.timestamp(),
                         article.date_flag.map(DateFlag::as_str),
                         article.fetched.timestamp(),
+                        article.categories.join("\n"),
                     ])
                     .map_err(sql("insert article"))?;
                 if inserted == 1 {
@@ -513,7 +515,7 @@ impl Store for SqliteStore {
                  WHERE a.story_id IS NOT NULL AND a.published >= ?1 ORDER BY a.published, a.id"
             ))
             .map_err(sql("prepare clustered articles"))?;
-        stmt.query_map([since.timestamp()], |row| Ok((article_from_row(row)?, row.get::<_, i64>(14)?)))
+        stmt.query_map([since.timestamp()], |row| Ok((article_from_row(row)?, row.get::<_, i64>(AFTER_ARTICLE)?)))
             .map_err(sql("query clustered articles"))?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(sql("read clustered article"))
@@ -612,7 +614,9 @@ impl Store for SqliteStore {
             ))
             .map_err(sql("prepare story articles"))?;
         let articles = stmt
-            .query_map([id], |row| Ok(StoryArticle { article: article_from_row(row)?, copy_of: row.get(14)? }))
+            .query_map([id], |row| {
+                Ok(StoryArticle { article: article_from_row(row)?, copy_of: row.get(AFTER_ARTICLE)? })
+            })
             .map_err(sql("query story articles"))?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(sql("read story article"))?;
@@ -805,7 +809,9 @@ impl Store for SqliteStore {
 
 /// The columns `article_from_row` reads, in order; extra columns may follow.
 const ARTICLE_COLUMNS: &str = "a.id, o.domain, f.url, a.guid, a.url, a.title, a.snippet, a.content_html, a.truncated,
-     a.language, a.language_confidence, a.published, a.date_flag, a.fetched";
+     a.language, a.language_confidence, a.published, a.date_flag, a.fetched, a.categories";
+/// Where the columns after [`ARTICLE_COLUMNS`] start.
+const AFTER_ARTICLE: usize = 15;
 const ARTICLE_JOINS: &str = "articles a JOIN outlets o ON o.id = a.outlet_id JOIN feeds f ON f.id = a.feed_id";
 
 fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Article> {
@@ -829,6 +835,7 @@ fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Article> {
             published: time(11)?,
             date_flag: row.get::<_, Option<String>>(12)?.as_deref().and_then(DateFlag::parse),
             fetched: time(13)?,
+            categories: row.get::<_, String>(14)?.split('\n').filter(|c| !c.is_empty()).map(str::to_string).collect(),
         },
     })
 }

@@ -6,7 +6,8 @@
 //! Concepts live in one sorted table per story; sentences refer to them by
 //! index so the selection loop works on plain integers.
 
-use crate::lang::{LangId, OTHER, languages};
+use crate::headline::{CleanHeadline, clean_headline};
+use crate::lang::{ENGLISH, LangId, OTHER, languages};
 use crate::sentences::split_into;
 use crate::{ArticleText, StoryInput};
 use rustc_hash::FxHashMap;
@@ -36,17 +37,32 @@ pub(crate) struct Sentence {
     /// `concepts`), for the redundancy test.
     pub unigrams: Range<usize>,
     /// Ends without terminal punctuation or with an ellipsis: a feed cut the
-    /// text short, so the sentence is a fragment.
+    /// text short, so the sentence is a fragment. A headline standing in
+    /// for a missing text is one only when it ends in an ellipsis.
     pub fragment: bool,
+    /// Attributed to a bare pronoun ("..., she said."): read alone, nobody
+    /// said it.
+    pub dangling: bool,
+    /// Opens with a pronoun or a connective ("He also...", "But the..."):
+    /// it leans on a sentence the reader of a bullet has not seen.
+    pub needs_context: bool,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct ArticleInfo {
     pub language: LangId,
     pub outlet: usize,
+    /// The headline without its wrapping (kicker, site name).
+    pub title: CleanHeadline,
     /// Indices into [`Analysis::weights`] of the title's unigram concepts.
     pub title_concepts: Range<usize>,
+    /// Each word of the cleaned title with its concept, [`NO_CONCEPT`] for
+    /// a stop word.
+    pub title_words: Vec<(Range<usize>, u32)>,
 }
+
+/// A title word that is no concept (a stop word or a lone letter).
+pub(crate) const NO_CONCEPT: u32 = u32::MAX;
 
 #[derive(Debug, Default)]
 pub(crate) struct Analysis {
@@ -57,6 +73,9 @@ pub(crate) struct Analysis {
     /// Outlets mentioning each concept, minus one (0 for a concept only one
     /// outlet uses).
     pub weights: Vec<f32>,
+    /// Outlets whose headline has each concept, minus one (0 when at most
+    /// one headline has it): what the headlines agree on.
+    pub title_weights: Vec<f32>,
     pub outlet_count: usize,
 }
 
@@ -88,6 +107,9 @@ pub(crate) fn analyse(story: &StoryInput, max_sentences_per_article: usize) -> A
     let mut raw: Vec<u64> = Vec::new();
     let mut runs: Vec<(Owner, Range<usize>, usize)> = Vec::new();
     let mut mentions: Vec<(u64, u32)> = Vec::new();
+    let mut title_mentions: Vec<(u64, u32)> = Vec::new();
+    // Per article, its title words with their term ids, numbered later.
+    let mut title_terms: Vec<Vec<(Range<usize>, u32)>> = Vec::new();
     let mut sentence_ranges = Vec::new();
 
     for (index, article) in story.articles.iter().enumerate() {
@@ -101,10 +123,20 @@ pub(crate) fn analyse(story: &StoryInput, max_sentences_per_article: usize) -> A
                 outlets.len() - 1
             }
         };
-        analysis.articles.push(ArticleInfo { language, outlet, title_concepts: 0..0 });
+        let title = clean_headline(article.title);
         let article_raw_start = raw.len();
-        let unigram_end = concepts_of(article.title, language, &mut scratch, &mut raw);
+        let unigram_end = concepts_of(&title.text, language, &mut scratch, &mut raw);
         runs.push((Owner::Title(index), article_raw_start..raw.len(), unigram_end));
+        title_mentions.extend(raw[article_raw_start..unigram_end].iter().map(|&key| (key, outlet as u32)));
+        title_terms.push(
+            tokens(&title.text)
+                .map(|token| {
+                    let start = token.as_ptr() as usize - title.text.as_ptr() as usize;
+                    (start..start + token.len(), term_id(token, language, &mut scratch))
+                })
+                .collect(),
+        );
+        analysis.articles.push(ArticleInfo { language, outlet, title, title_concepts: 0..0, title_words: Vec::new() });
 
         sentence_ranges.clear();
         let from_title = article.text.trim().is_empty();
@@ -115,6 +147,7 @@ pub(crate) fn analyse(story: &StoryInput, max_sentences_per_article: usize) -> A
             let start = raw.len();
             let unigram_end = concepts_of(text, language, &mut scratch, &mut raw);
             runs.push((Owner::Sentence(analysis.sentences.len()), start..raw.len(), unigram_end));
+            let english = language == ENGLISH;
             analysis.sentences.push(Sentence {
                 article: index,
                 position,
@@ -123,7 +156,9 @@ pub(crate) fn analyse(story: &StoryInput, max_sentences_per_article: usize) -> A
                 words: text.split_whitespace().count(),
                 concepts: 0..0,
                 unigrams: 0..0,
-                fragment: is_fragment(text),
+                fragment: if from_title { ends_in_ellipsis(text) } else { is_fragment(text) },
+                dangling: english && crate::context::dangling_attribution(text),
+                needs_context: english && crate::context::needs_context(text),
             });
         }
         mentions.extend(raw[article_raw_start..].iter().map(|&key| (key, outlet as u32)));
@@ -136,6 +171,27 @@ pub(crate) fn analyse(story: &StoryInput, max_sentences_per_article: usize) -> A
     for run in mentions.chunk_by(|a, b| a.0 == b.0) {
         keys.push(run[0].0);
         analysis.weights.push((run.len() - 1) as f32);
+    }
+    title_mentions.sort_unstable();
+    title_mentions.dedup();
+    analysis.title_weights = vec![0.0; keys.len()];
+    for run in title_mentions.chunk_by(|a, b| a.0 == b.0) {
+        if let Ok(index) = keys.binary_search(&run[0].0) {
+            analysis.title_weights[index] = (run.len() - 1) as f32;
+        }
+    }
+    for (info, words) in analysis.articles.iter_mut().zip(title_terms) {
+        info.title_words = words
+            .into_iter()
+            .map(|(range, term)| {
+                let concept = if term == NO_TERM {
+                    NO_CONCEPT
+                } else {
+                    keys.binary_search(&u64::from(term)).map_or(NO_CONCEPT, |i| i as u32)
+                };
+                (range, concept)
+            })
+            .collect();
     }
 
     // Keys within a run are sorted (unigrams, then bigrams with the top bit
@@ -246,10 +302,20 @@ fn term_id(token: &str, language: LangId, scratch: &mut Scratch) -> u32 {
     id
 }
 
-fn is_fragment(sentence: &str) -> bool {
-    let trimmed =
-        sentence.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '”' | '’' | '»' | ')' | ']'));
-    trimmed.ends_with("...") || trimmed.ends_with('…') || !trimmed.ends_with(['.', '!', '?', '。', '！', '？'])
+/// Whether a sentence stops short: an ellipsis, or no terminal
+/// punctuation, after any closing quotes and brackets.
+pub(crate) fn is_fragment(sentence: &str) -> bool {
+    let trimmed = without_closers(sentence);
+    ends_in_ellipsis(sentence) || !trimmed.ends_with(['.', '!', '?', '。', '！', '？'])
+}
+
+fn ends_in_ellipsis(sentence: &str) -> bool {
+    let trimmed = without_closers(sentence);
+    trimmed.ends_with("...") || trimmed.ends_with('…')
+}
+
+fn without_closers(sentence: &str) -> &str {
+    sentence.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '”' | '’' | '»' | ')' | ']'))
 }
 
 /// Cosine of two sorted index lists read as sets.

@@ -39,7 +39,8 @@ pub enum QuantityKind {
 /// One outlet's statement of the quantity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claim {
-    pub article_id: String,
+    /// The index, in [`StoryInput::articles`], of the article stating it.
+    pub article: usize,
     pub outlet: Option<String>,
     /// The quantity as written, with its hedge ("nearly hour-long",
     /// "at least 20").
@@ -174,7 +175,7 @@ fn group(story: &StoryInput, mut mentions: Vec<Mention>, config: &DisagreementCo
             .map(|m| {
                 let article = &story.articles[m.article];
                 Claim {
-                    article_id: article.id.to_string(),
+                    article: m.article,
                     outlet: article.outlet.map(str::to_string),
                     value_text: article.text[m.sentence.clone()][m.found.span.clone()].to_string(),
                     wording: article.text[m.sentence.clone()].to_string(),

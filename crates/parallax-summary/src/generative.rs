@@ -208,14 +208,15 @@ pub fn parse_chat_response(
                 return None;
             }
             let article = cited_article(source, sent.len()).unwrap_or_else(|| most_overlapping(&text, sent));
-            Some(Bullet { text, article_id: sent.get(article)?.id.to_string() })
+            sent.get(article)?;
+            Some(Bullet { text, article })
         })
         .take(config.max_bullets)
         .collect();
     if bullets.is_empty() {
         return Err(GenerativeError::NoBullets);
     }
-    let title_from = sent.get(most_overlapping(&title, sent)).map(|a| a.id.to_string()).unwrap_or_default();
+    let title_from = (!sent.is_empty()).then(|| most_overlapping(&title, sent));
     Ok(Summary { title, title_from, bullets, sides: Default::default() })
 }
 

@@ -69,6 +69,10 @@ pub(crate) type LangId = usize;
 /// Text in a language without stemmer and stop words: words are kept whole.
 pub(crate) const OTHER: LangId = LANGUAGES.len();
 
+/// English, first in [`LANGUAGES`]: the language of the rules that only
+/// English has (attribution, headline rewriting).
+pub(crate) const ENGLISH: LangId = 0;
+
 /// Stop words counted when guessing an undeclared language.
 const GUESS_TOKENS: usize = 120;
 /// A guess needs at least this many stop-word hits; below it the text is

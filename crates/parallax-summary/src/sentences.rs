@@ -124,7 +124,9 @@ fn ends_sentence(
         return true;
     }
     let before = &text[start..punct];
-    let word_start = before.rfind(char::is_whitespace).map_or(0, |p| p + 1);
+    // The byte after the last whitespace character: a no-break or wide space
+    // is more than one byte, so `rfind(..) + 1` would land inside it.
+    let word_start = before.char_indices().rfind(|(_, c)| c.is_whitespace()).map_or(0, |(at, c)| at + c.len_utf8());
     let word = before[word_start..].trim_start_matches(is_opener);
     if word.is_empty() {
         return true;

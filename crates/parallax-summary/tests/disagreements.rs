@@ -18,7 +18,7 @@ fn check(case: &str) {
             serde_json::json!({
                 "about": d.about,
                 "kind": d.kind,
-                "claims": d.claims.iter().map(|c| serde_json::json!([c.article_id, c.value_text])).collect::<Vec<_>>(),
+                "claims": d.claims.iter().map(|c| serde_json::json!([articles[c.article].id, c.value_text])).collect::<Vec<_>>(),
             })
         })
         .collect();

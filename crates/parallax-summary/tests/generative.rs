@@ -25,8 +25,9 @@ fn check(case: &str) {
     let got = parse_chat_response(&fixture["answer"], &StoryInput { articles: &articles }, &SummaryConfig::default());
     match (got, fixture.get("expected"), fixture["error"].as_str()) {
         (Ok(summary), Some(expected), None) => {
-            let bullets: Vec<Value> = summary.bullets.iter().map(|b| json!([b.text, b.article_id])).collect();
-            let got = json!({"title": summary.title, "title_from": summary.title_from, "bullets": bullets});
+            let id = |index: usize| articles[index].id;
+            let bullets: Vec<Value> = summary.bullets.iter().map(|b| json!([b.text, id(b.article)])).collect();
+            let got = json!({"title": summary.title, "title_from": summary.title_from.map(id), "bullets": bullets});
             assert_eq!(&got, expected, "{case}: {}", fixture["why"]);
             assert_eq!(summary.sides, Default::default(), "{case}: sides are the caller's");
         }
@@ -171,7 +172,7 @@ fn only_the_articles_that_fit_are_sent_and_citable() {
     ]});
     let answer = json!({"choices": [{"message": {"role": "assistant", "content": reply.to_string()}}]});
     let summary = parse_chat_response(&answer, &input, &config).expect("usable answer");
-    let attributed: Vec<&str> = summary.bullets.iter().map(|b| b.article_id.as_str()).collect();
+    let attributed: Vec<&str> = summary.bullets.iter().map(|b| articles[b.article].id).collect();
     assert_eq!(attributed, ["left-1", "center-1"]);
 }
 

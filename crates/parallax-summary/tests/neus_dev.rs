@@ -140,6 +140,7 @@ fn inputs<'a>(articles: &'a [Article], story: &Story) -> Vec<ArticleText<'a>> {
                 outlet: None,
                 side: None,
                 language: Some("en"),
+                kind: Default::default(),
             }
         })
         .collect()
@@ -248,7 +249,7 @@ fn report_disagreements(articles: &[Article], stories: &[Story]) {
         for disagreement in found {
             println!("disagreement: {} ({:?})", disagreement.about, disagreement.kind);
             for claim in disagreement.claims {
-                println!("    {} [{}]: {}", claim.article_id, claim.value_text, claim.wording);
+                println!("    {} [{}]: {}", input[claim.article].id, claim.value_text, claim.wording);
             }
         }
     }

@@ -51,3 +51,14 @@ fn language_is_guessed_when_absent() {
         ["Hr. Müller und die Frau sprachen mit dem Minister.", "Er sagte nichts."]
     );
 }
+
+/// Regression: a no-break space (two bytes in UTF-8) before the last word of
+/// a sentence made the abbreviation check slice inside it and panic.
+#[test]
+fn no_break_space_before_a_period_does_not_panic() {
+    assert_eq!(
+        split_sentences("Das Treffen dauerte\u{a0}zwei Stunden. Danach gingen alle.", Some("de")),
+        ["Das Treffen dauerte\u{a0}zwei Stunden.", "Danach gingen alle."]
+    );
+    assert_eq!(split_sentences("Le prix\u{202f}: trois\u{2009}euros. Il est parti.", Some("fr")).len(), 2);
+}

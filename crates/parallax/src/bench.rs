@@ -418,6 +418,7 @@ fn bench_summary(args: &SummaryBenchArgs, config: &parallax_summary::SummaryConf
             outlet: Some(&outlets[index % per_story % BENCH_OUTLETS]),
             side: Some(sides[index % sides.len()]),
             language: Some("en"),
+            kind: parallax_core::ArticleKind::News,
         })
         .collect();
     let stories: Vec<&[ArticleText]> = articles.chunks_exact(per_story).collect();

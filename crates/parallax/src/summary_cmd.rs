@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use parallax_core::LeanBucket;
+use parallax_core::{ArticleKind, LeanBucket};
 use parallax_ingest::Summarizer;
 use parallax_summary::rouge::{self, RougeScores};
 use parallax_summary::{ArticleText, StoryInput, SummaryConfig};
@@ -21,7 +21,10 @@ use crate::jsonl;
 #[derive(Debug, Args)]
 pub struct SummarizeArgs {
     /// JSON Lines of stories: {"story", "articles": [{"id", "title", "text",
-    /// "outlet"?, "side"? ("left"|"center"|"right")}]}. Standard input by default.
+    /// "outlet"?, "side"? ("left"|"center"|"right"), "kind"?
+    /// ("news"|"opinion"|"analysis"), "url"?, "categories"?}]}; without a
+    /// kind it is read from the url, categories and title. Standard input
+    /// by default.
     #[arg(long, short, value_name = "FILE")]
     input: Option<PathBuf>,
     /// Where to write {"story", "title", "bullets", "sides"} lines.
@@ -61,6 +64,20 @@ struct ArticleLine {
     side: Option<LeanBucket>,
     #[serde(default)]
     language: Option<String>,
+    #[serde(default)]
+    kind: Option<ArticleKind>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    categories: Vec<String>,
+}
+
+impl ArticleLine {
+    fn kind(&self) -> ArticleKind {
+        self.kind.unwrap_or_else(|| {
+            ArticleKind::classify(self.url.as_deref().unwrap_or_default(), &self.title, &self.categories)
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,7 +91,26 @@ enum ArticleRef {
 #[serde(untagged)]
 enum Reference {
     Text(String),
-    Parts { text: String },
+    Parts {
+        text: String,
+        #[serde(default)]
+        title: Option<String>,
+    },
+}
+
+impl Reference {
+    fn text(&self) -> &str {
+        match self {
+            Reference::Text(text) | Reference::Parts { text, .. } => text,
+        }
+    }
+
+    fn title(&self) -> Option<&str> {
+        match self {
+            Reference::Text(_) => None,
+            Reference::Parts { title, .. } => title.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +131,7 @@ fn texts(articles: &[ArticleLine]) -> Vec<ArticleText<'_>> {
             outlet: a.outlet.as_deref(),
             side: a.side,
             language: a.language.as_deref(),
+            kind: a.kind(),
         })
         .collect()
 }
@@ -171,6 +208,9 @@ struct Totals {
     scores: [f64; 3],
     words: usize,
     stories: usize,
+    /// Titles only: words that pass a judgement, and loaded headlines.
+    judgements: usize,
+    loaded: usize,
 }
 
 impl Totals {
@@ -182,15 +222,58 @@ impl Totals {
         self.stories += 1;
     }
 
+    fn add_title(&mut self, reference: &str, title: &str) {
+        self.add(rouge::score(reference, title), title);
+        self.judgements += parallax_summary::title::judgement_words(title);
+        self.loaded += usize::from(parallax_summary::is_loaded_headline(title));
+    }
+
     fn line(&self, name: &str) -> String {
         let n = self.stories.max(1) as f64;
         format!(
-            "{name:<22} ROUGE-1 {:.3}  ROUGE-2 {:.3}  ROUGE-L {:.3}  ({:.1} words on average)",
+            "  {name:<22} ROUGE-1 {:.3}  ROUGE-2 {:.3}  ROUGE-L {:.3}  ({:.1} words on average)",
             self.scores[0] / n,
             self.scores[1] / n,
             self.scores[2] / n,
             self.words as f64 / n
         )
+    }
+
+    fn title_line(&self, name: &str) -> String {
+        let n = self.stories.max(1) as f64;
+        format!(
+            "{}  judgement words {:.3} per title, loaded {:.1}%",
+            self.line(name),
+            self.judgements as f64 / n,
+            100.0 * self.loaded as f64 / n
+        )
+    }
+}
+
+/// What the bullets look like, beyond their scores.
+#[derive(Default)]
+struct BulletShape {
+    bullets: usize,
+    fragments: usize,
+    side_bullets: usize,
+    side_fragments: usize,
+    under_minimum: usize,
+    over_budget: usize,
+}
+
+impl BulletShape {
+    fn add(&mut self, summary: &parallax_summary::Summary, config: &SummaryConfig) {
+        let fragments =
+            |list: &[parallax_summary::Bullet]| list.iter().filter(|b| parallax_summary::is_fragment(&b.text)).count();
+        self.bullets += summary.bullets.len();
+        self.fragments += fragments(&summary.bullets);
+        for side in [&summary.sides.left, &summary.sides.center, &summary.sides.right] {
+            self.side_bullets += side.len();
+            self.side_fragments += fragments(side);
+        }
+        self.under_minimum += usize::from(summary.bullets.len() < config.min_bullets);
+        let words: usize = summary.bullets.iter().map(|b| b.text.split_whitespace().count()).sum();
+        self.over_budget += usize::from(words > config.max_words);
     }
 }
 
@@ -223,32 +306,57 @@ pub fn run_eval(args: EvalSummaryArgs, config: &SummaryConfig) -> Result<()> {
     }
     let mut summarizer = Summarizer::new(config);
     let started = Instant::now();
-    let summaries: Vec<String> = stories
+    let summaries: Vec<parallax_summary::Summary> = stories
         .iter()
         .zip(&resolved)
         .map(|(story, articles)| {
             let texts = texts(articles);
-            let summary = summarizer.summarize(&story.story, &StoryInput { articles: &texts });
-            bullet_texts(&summary.bullets).join(" ")
+            summarizer.summarize(&story.story, &StoryInput { articles: &texts })
         })
         .collect();
     let elapsed = started.elapsed().as_secs_f64();
 
-    let mut ours = Totals::default();
-    let mut lead = Totals::default();
+    let (mut ours, mut lead, mut shape) = (Totals::default(), Totals::default(), BulletShape::default());
+    let (mut our_titles, mut first_titles, mut central_titles) =
+        (Totals::default(), Totals::default(), Totals::default());
     for ((story, articles), summary) in stories.iter().zip(&resolved).zip(&summaries) {
-        let reference = match &story.reference {
-            Some(Reference::Text(text) | Reference::Parts { text }) => text.as_str(),
-            None => continue,
-        };
-        ours.add(rouge::score(reference, summary), summary);
+        let Some(reference) = &story.reference else { continue };
+        let text = bullet_texts(&summary.bullets).join(" ");
+        ours.add(rouge::score(reference.text(), &text), &text);
         let baseline = lead_baseline(articles);
-        lead.add(rouge::score(reference, &baseline), &baseline);
+        lead.add(rouge::score(reference.text(), &baseline), &baseline);
+        shape.add(summary, config);
+        if let Some(reference_title) = reference.title() {
+            our_titles.add_title(reference_title, &summary.title);
+            first_titles.add_title(reference_title, articles.first().map_or("", |a| a.title.as_str()));
+            let texts = texts(articles);
+            let central = parallax_summary::title::most_central_headline(&StoryInput { articles: &texts });
+            central_titles.add_title(reference_title, central.map_or("", |index| articles[index].title.as_str()));
+        }
     }
-    println!("stories: {}", ours.stories);
     let engine = if config.generative.endpoint.is_some() { "parallax (generative)" } else { "parallax (default)" };
+    println!("stories: {}", ours.stories);
+    println!("summaries, against the reference text:");
     println!("{}", ours.line(engine));
     println!("{}", lead.line("lead sentences"));
+    println!(
+        "  bullets: {} ({:.2} a story), {} fragments (ending in an ellipsis or without terminal punctuation); \
+         {} stories under {} bullets, {} over {} words",
+        shape.bullets,
+        shape.bullets as f64 / ours.stories.max(1) as f64,
+        shape.fragments,
+        shape.under_minimum,
+        config.min_bullets,
+        shape.over_budget,
+        config.max_words
+    );
+    println!("  per-side bullets: {}, {} fragments", shape.side_bullets, shape.side_fragments);
+    if our_titles.stories > 0 {
+        println!("titles, against the reference title ({} stories):", our_titles.stories);
+        println!("{}", our_titles.title_line(engine));
+        println!("{}", first_titles.title_line("first headline"));
+        println!("{}", central_titles.title_line("most central headline"));
+    }
     println!(
         "speed: {:.0} stories/s ({:.2} s for {} stories, one core)",
         stories.len() as f64 / elapsed.max(1e-9),

@@ -87,6 +87,7 @@ pub fn build_corpus(dir: &Path) {
                 published: a.published,
                 date_flag: None,
                 fetched: a.published,
+                categories: Vec::new(),
             }
         })
         .collect();
