@@ -467,6 +467,9 @@ pub struct ArticleItem {
     pub published: When,
     /// The outlet this article copies (wire copy), by name.
     pub copy_of: Option<String>,
+    /// Its language (ISO 639-1), as the feed or detection gave it: a story
+    /// gathers articles in every language.
+    pub language: Option<String>,
     published_at: DateTime<Utc>,
 }
 
@@ -530,6 +533,7 @@ pub fn article_items(
                     .copy_of
                     .and_then(|origin| outlet_of.get(&origin))
                     .map(|domain| outlets.info(domain).display_name().to_string()),
+                language: a.language.clone(),
                 published_at: a.published,
             }
         })

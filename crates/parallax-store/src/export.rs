@@ -52,6 +52,7 @@ pub fn story_json(story: &StoryRecord) -> Value {
                 "outlet": a.outlet,
                 "title": a.title,
                 "snippet": a.snippet,
+                "language": a.language,
                 "published": rfc3339(a.published),
             });
             if let Some(origin) = member.copy_of {
