@@ -15,10 +15,10 @@ pub mod story;
 pub mod text;
 
 pub use article::{Article, DateFlag, NewArticle};
-pub use domain::{OutletDomain, outlet_domain_for_host};
+pub use domain::{OutletDomain, outlet_domain};
 pub use kind::ArticleKind;
 pub use rating::{Factuality, Lean, LeanBucket, Rating};
-pub use story::{Bullet, Coverage, Disagreement, LeanCounts, Sides, StoryView};
+pub use story::{Bullet, Coverage, Disagreement, LeanCounts, OutletLean, Sides, StoryView};
 
 /// A feed as the registry knows it: where it lives and which outlet it speaks for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -41,27 +41,66 @@ impl<T> Sides<T> {
     }
 }
 
-/// Outlets per side, with the unrated ones counted, never dropped.
+/// Where an outlet stands, as the distribution counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutletLean {
+    /// The providers agree on a side (or only one rates it).
+    Side(LeanBucket),
+    /// The providers put it on different sides: counted apart, never
+    /// averaged into a false center.
+    Disputed,
+    /// No provider rates its lean.
+    Unrated,
+}
+
+impl From<Option<LeanBucket>> for OutletLean {
+    fn from(side: Option<LeanBucket>) -> Self {
+        side.map_or(OutletLean::Unrated, OutletLean::Side)
+    }
+}
+
+/// Outlets per side, with the disputed and unrated ones counted apart,
+/// never dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LeanCounts {
     pub left: u32,
     pub center: u32,
     pub right: u32,
+    /// Outlets whose providers disagree on their side.
+    #[serde(default)]
+    pub disputed: u32,
     pub unrated: u32,
 }
 
 impl LeanCounts {
+    /// Outlets on a side the providers agree on.
     pub fn rated(&self) -> u32 {
         self.left + self.center + self.right
     }
 
-    pub fn add(&mut self, side: Option<LeanBucket>) {
-        match side {
-            Some(LeanBucket::Left) => self.left += 1,
-            Some(LeanBucket::Center) => self.center += 1,
-            Some(LeanBucket::Right) => self.right += 1,
-            None => self.unrated += 1,
+    /// Every outlet counted.
+    pub fn total(&self) -> u32 {
+        self.rated() + self.disputed + self.unrated
+    }
+
+    pub fn add(&mut self, lean: impl Into<OutletLean>) {
+        match lean.into() {
+            OutletLean::Side(LeanBucket::Left) => self.left += 1,
+            OutletLean::Side(LeanBucket::Center) => self.center += 1,
+            OutletLean::Side(LeanBucket::Right) => self.right += 1,
+            OutletLean::Disputed => self.disputed += 1,
+            OutletLean::Unrated => self.unrated += 1,
         }
+    }
+
+    /// Adds another count, field by field.
+    pub fn merge(&mut self, other: &LeanCounts) {
+        self.left += other.left;
+        self.center += other.center;
+        self.right += other.right;
+        self.disputed += other.disputed;
+        self.unrated += other.unrated;
     }
 
     pub fn get(&self, side: LeanBucket) -> u32 {

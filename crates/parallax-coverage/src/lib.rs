@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use parallax_core::story::{FirstReported, Headline, TimelineHour};
-use parallax_core::{Coverage, Factuality, Lean, LeanBucket, LeanCounts, Rating, Sides};
+use parallax_core::{Coverage, Factuality, Lean, LeanBucket, LeanCounts, OutletLean, Rating, Sides};
 use serde::{Deserialize, Serialize};
 
 /// Thresholds for the blindspot flag.
@@ -41,7 +41,16 @@ impl Default for BlindspotConfig {
 /// combined into one lean, factuality, owner and ownership type.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OutletProfile {
+    /// The combined lean; `None` when no provider rates it or when they
+    /// dispute it.
     pub lean: Option<Lean>,
+    /// The providers put the outlet on different sides (see
+    /// [`OutletProfile::combine`]).
+    #[serde(default)]
+    pub disputed: bool,
+    /// Each provider's lean (its newest version), by provider name.
+    #[serde(default)]
+    pub leans: Vec<(String, Lean)>,
     pub factuality: Option<Factuality>,
     pub owner: Option<String>,
     pub ownership: Option<String>,
@@ -58,10 +67,14 @@ impl OutletProfile {
     /// - Each provider counts once, with its newest version: versions that
     ///   are dates (`2026-08-19`, `2021`) compare as dates and beat versions
     ///   that are not (`idiap`, `unversioned`).
-    /// - Lean: the mean of the providers' positions on the 7-point scale
-    ///   (far-left = -3 ... far-right = +3), rounded toward the center. One
-    ///   provider's lean is taken exactly; two that disagree by one step
-    ///   land on the more central of the two.
+    /// - Lean: when the providers put the outlet on different sides (one on
+    ///   the left and one on the right, or one at the center and one two
+    ///   steps or more out on a wing: center against left or far-right),
+    ///   the outlet is *disputed*: it has no combined lean and is counted
+    ///   apart. Otherwise the mean of the providers' positions on the
+    ///   7-point scale (far-left = -3 ... far-right = +3), rounded toward
+    ///   the center. One provider's lean is taken exactly; two that differ
+    ///   by one step land on the more central of the two.
     /// - Factuality: the mean of the providers' positions, rounded toward
     ///   the lower rating (the cautious reading).
     /// - Owner and ownership type: the first provider that names one, Kite
@@ -78,8 +91,11 @@ impl OutletProfile {
         }
         let chosen: Vec<&Rating> = newest.values().copied().collect();
 
-        let leans: Vec<i32> = chosen.iter().filter_map(|r| r.lean).map(lean_position).collect();
-        let lean = mean(&leans).map(|m| lean_from_position(m.trunc() as i32));
+        let leans: Vec<(String, Lean)> =
+            chosen.iter().filter_map(|r| r.lean.map(|lean| (r.provider.clone(), lean))).collect();
+        let positions: Vec<i32> = leans.iter().map(|(_, lean)| lean_position(*lean)).collect();
+        let disputed = disputed(&positions);
+        let lean = if disputed { None } else { mean(&positions).map(|m| lean_from_position(m.trunc() as i32)) };
         let factualities: Vec<i32> = chosen.iter().filter_map(|r| r.factuality).map(|f| f as i32).collect();
         let factuality = mean(&factualities).map(|m| Factuality::ALL[(m.ceil() as usize).min(5)]);
 
@@ -89,13 +105,33 @@ impl OutletProfile {
         });
         let owner = by_preference.iter().find_map(|r| r.owner.clone());
         let ownership = by_preference.iter().find_map(|r| r.ownership.clone());
-        OutletProfile { lean, factuality, owner, ownership }
+        OutletProfile { lean, disputed, leans, factuality, owner, ownership }
     }
 
+    /// The side the providers agree on; `None` when unrated or disputed.
     pub fn side(&self) -> Option<LeanBucket> {
         self.lean.map(Lean::bucket)
     }
+
+    /// Where the outlet stands in a story's distribution.
+    pub fn stance(&self) -> OutletLean {
+        if self.disputed { OutletLean::Disputed } else { self.side().into() }
+    }
 }
+
+/// Providers' positions (-3..=3) that put one outlet on different sides:
+/// left against right, or the center against a position two steps or more
+/// out (left, far-left, right, far-right). Lean-left against center is a
+/// one-step difference of degree, combined as a mean.
+fn disputed(positions: &[i32]) -> bool {
+    positions
+        .iter()
+        .any(|&a| positions.iter().any(|&b| (a < 0 && b > 0) || (a == 0 && b.abs() >= DISPUTE_STEPS_FROM_CENTER)))
+}
+
+/// How far from the center a provider must place an outlet that another
+/// places at the center for the two to dispute it.
+pub const DISPUTE_STEPS_FROM_CENTER: i32 = 2;
 
 /// Dates rank by their digits; anything else ranks below every date.
 fn version_rank(version: &str) -> (bool, &str) {
@@ -148,7 +184,7 @@ pub fn coverage(
     let mut ownership: BTreeMap<String, u32> = BTreeMap::new();
     for outlet in &outlets {
         let p = profile(outlet);
-        lean.add(p.side());
+        lean.add(p.stance());
         *factuality.entry(p.factuality.map_or(UNRATED, |f| f.as_str()).to_string()).or_default() += 1;
         let owned = p.ownership.as_deref().or(p.owner.as_deref()).unwrap_or(UNKNOWN);
         *ownership.entry(owned.to_string()).or_default() += 1;
@@ -167,9 +203,10 @@ pub fn coverage(
     let mut ordered: Vec<&CoveredArticle<'_>> = articles.iter().collect();
     ordered.sort_by_key(|a| (a.published, a.id));
     for article in &ordered {
+        let stance = profile(article.outlet).stance();
         let side = profile(article.outlet).side();
         let hour = article.published.duration_trunc(TimeDelta::hours(1)).unwrap_or(article.published);
-        hours.entry(hour).or_default().add(side);
+        hours.entry(hour).or_default().add(stance);
         if let Some(side) = side {
             headlines.get_mut(side).push(Headline {
                 article: article.id,
@@ -196,6 +233,8 @@ pub fn coverage(
 /// The side that ignores a story: among at least `min_rated_outlets` rated
 /// outlets, its share is at most `max_missing_share` while the opposite
 /// side's is at least `min_opposite_share`. Only the wings can be missing.
+/// Disputed and unrated outlets take no part: neither counted as rated nor
+/// as any side.
 pub fn blindspot(lean: &LeanCounts, config: &BlindspotConfig) -> Option<LeanBucket> {
     let rated = lean.rated();
     if rated < config.min_rated_outlets || rated == 0 {
@@ -247,7 +286,7 @@ mod tests {
     }
 
     #[test]
-    fn disagreeing_providers_round_toward_center_and_lower_factuality() {
+    fn providers_a_step_apart_round_toward_center_and_lower_factuality() {
         check_combine(
             &[
                 rating("mbfc", "2026-08-19", Some(Lean::Left), Some(Factuality::High)),
@@ -257,7 +296,7 @@ mod tests {
             Some(Factuality::MostlyFactual),
         );
         check_combine(
-            &[rating("a", "1", Some(Lean::LeanRight), None), rating("b", "1", Some(Lean::LeanLeft), None)],
+            &[rating("a", "1", Some(Lean::LeanRight), None), rating("b", "1", Some(Lean::Center), None)],
             Some(Lean::Center),
             None,
         );
@@ -277,7 +316,49 @@ mod tests {
     }
 
     fn counts(left: u32, center: u32, right: u32) -> LeanCounts {
-        LeanCounts { left, center, right, unrated: 3 }
+        LeanCounts { left, center, right, disputed: 2, unrated: 3 }
+    }
+
+    fn check_dispute(leans: &[Lean], disputed: bool) {
+        let ratings: Vec<Rating> =
+            leans.iter().enumerate().map(|(i, &lean)| rating(&format!("p{i}"), "2026", Some(lean), None)).collect();
+        let profile = OutletProfile::combine(&ratings);
+        assert_eq!(profile.disputed, disputed, "{leans:?}");
+        assert_eq!(profile.stance() == OutletLean::Disputed, disputed);
+        assert_eq!(profile.lean.is_none(), disputed, "a disputed outlet has no combined lean: {profile:?}");
+        assert_eq!(profile.leans.len(), leans.len(), "every provider's view is kept");
+    }
+
+    #[test]
+    fn providers_on_different_sides_dispute_an_outlet() {
+        // cbsnews.com: AllSides lean-left, MBFC lean-right. Not "center".
+        check_dispute(&[Lean::LeanLeft, Lean::LeanRight], true);
+        check_dispute(&[Lean::Center, Lean::Left], true);
+        check_dispute(&[Lean::FarRight, Lean::Center], true);
+        check_dispute(&[Lean::LeanLeft, Lean::Center, Lean::Right], true);
+        check_dispute(&[Lean::LeanLeft, Lean::Center], false);
+        check_dispute(&[Lean::Left, Lean::FarLeft], false);
+        check_dispute(&[Lean::Right], false);
+    }
+
+    #[test]
+    fn disputed_outlets_are_counted_apart() {
+        let t = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let article = |id, outlet| CoveredArticle { id, outlet, url: "u", title: "T", published: t, copy_of: None };
+        let articles = [article(1, "cbs.example"), article(2, "left.example")];
+        let mut profiles = HashMap::new();
+        profiles.insert(
+            "cbs.example".to_string(),
+            OutletProfile::combine(&[
+                rating("allsides", "2021", Some(Lean::LeanLeft), None),
+                rating("mbfc", "2026", Some(Lean::LeanRight), None),
+            ]),
+        );
+        profiles.insert("left.example".to_string(), OutletProfile { lean: Some(Lean::Left), ..Default::default() });
+        let c = coverage(&articles, &profiles, &BlindspotConfig::default());
+        assert_eq!(c.lean, LeanCounts { left: 1, center: 0, right: 0, disputed: 1, unrated: 0 });
+        assert_eq!(c.timeline[0].articles.disputed, 1);
+        assert!(c.headlines.left.len() == 1 && c.headlines.center.is_empty() && c.headlines.right.is_empty());
     }
 
     #[test]
@@ -288,6 +369,8 @@ mod tests {
         assert_eq!(blindspot(&counts(0, 2, 2), &config), None, "too few rated outlets");
         assert_eq!(blindspot(&counts(0, 10, 0), &config), None, "center-only is not a wing's blindspot");
         assert_eq!(blindspot(&counts(3, 4, 3), &config), None);
+        let mostly_disputed = LeanCounts { left: 0, center: 2, right: 2, disputed: 10, unrated: 0 };
+        assert_eq!(blindspot(&mostly_disputed, &config), None, "disputed outlets are not rated ones");
     }
 
     #[test]
@@ -306,21 +389,20 @@ mod tests {
                 lean: Some(Lean::Left),
                 factuality: Some(Factuality::High),
                 owner: Some("A".into()),
-                ownership: None,
+                ..OutletProfile::default()
             },
         );
         profiles.insert(
             "right.example".to_string(),
             OutletProfile {
                 lean: Some(Lean::LeanRight),
-                factuality: None,
-                owner: None,
                 ownership: Some("corporate".into()),
+                ..OutletProfile::default()
             },
         );
         let c = coverage(&articles, &profiles, &BlindspotConfig::default());
         assert_eq!((c.articles, c.outlets, c.originals), (4, 3, 3));
-        assert_eq!(c.lean, LeanCounts { left: 1, center: 0, right: 1, unrated: 1 });
+        assert_eq!(c.lean, LeanCounts { left: 1, center: 0, right: 1, disputed: 0, unrated: 1 });
         assert_eq!(c.factuality.get("high"), Some(&1));
         assert_eq!(c.factuality.get(UNRATED), Some(&2));
         assert_eq!(c.ownership.get("A"), Some(&1));

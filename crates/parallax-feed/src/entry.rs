@@ -1,19 +1,21 @@
-//! One feed-rs entry to one clean [`NewArticle`].
+//! One read entry to one clean [`NewArticle`].
 
 use chrono::{DateTime, Utc};
-use feed_rs::model::{Entry, Link};
 use parallax_core::NewArticle;
 use parallax_core::config::CleanConfig;
 use url::Url;
 
-use crate::clean::{FeedLanguages, canonical, is_truncated, plain_text, sanitize_html};
+use crate::clean::{
+    FeedLanguages, canonical, is_truncated, markup_text, normalise_plain_text, plain_text, sanitize_html,
+    sanitize_markup,
+};
 use crate::dates::publication_time;
+use crate::model::{FeedEntry, FeedText, TextKind};
 use parallax_core::text::cap_at_word;
 
 /// Everything about the feed an entry needs to become an article.
 pub(crate) struct FeedScope<'a> {
     pub feed_url: &'a str,
-    pub feed_base: Option<&'a Url>,
     pub outlet: &'a str,
     pub fetched: DateTime<Utc>,
     /// The feed's declared language as ISO 639-1.
@@ -27,54 +29,97 @@ pub(crate) enum Cleaned {
     Skipped(String),
 }
 
-/// Whether a link is the entry's own page: an RSS `<link>`, a JSON Feed
-/// `url`, an Atom link with no `rel` or `rel="alternate"` (not `self`,
-/// `enclosure`, `replies` or a comments link).
-fn is_alternate(link: &Link) -> bool {
-    link.target.is_none() && link.rel.as_deref().is_none_or(|rel| rel.eq_ignore_ascii_case("alternate"))
+/// Where an entry can be read.
+pub(crate) enum Address {
+    /// The entry's own page.
+    Page(Url),
+    /// No page of its own: the entry is kept under its id, at the feed's
+    /// URL with the id as fragment (unique per feed and id, stable, and
+    /// never a page that is not the entry's).
+    InFeed(String),
 }
 
-/// The entry's id and canonical URL, or why it has no usable link.
-pub(crate) fn identify(entry: &Entry, feed_base: Option<&Url>) -> Result<(String, Url), String> {
-    let guid = entry.id.trim();
-    // An RSS <guid> is a permalink unless it says otherwise, and some feeds
-    // put the article's address only there.
-    let url = entry
+/// The entry's id and address, or why it has neither.
+///
+/// The address is the first absolute link to the entry's page, else its id
+/// when that is an absolute http(s) URL (an RSS `<guid>` is a permalink
+/// unless it says `isPermaLink="false"`, and some feeds put the address
+/// only there), else the first relative link resolved against `xml:base`,
+/// the response's Content-Location or the feed URL.
+/// An entry with none of these is kept under its id if it has one; with no
+/// id either, nothing would tell it apart on the next fetch, so it is
+/// skipped.
+pub(crate) fn identify(entry: &FeedEntry, feed_url: &str) -> Result<(String, Address), String> {
+    let id = entry.id.trim();
+    let permalink_id = if entry.id_is_not_permalink { None } else { canonical(id, None) };
+    let page = entry
         .links
         .iter()
-        .filter(|link| is_alternate(link))
-        .find_map(|link| canonical(&link.href, feed_base))
-        .or_else(|| canonical(guid, None))
-        .ok_or_else(|| "no http(s) link".to_string())?;
-    let guid = if guid.is_empty() { url.as_str().to_string() } else { guid.to_string() };
-    Ok((guid, url))
+        .find_map(|link| canonical(&link.href, None))
+        .or(permalink_id)
+        .or_else(|| entry.links.iter().find_map(|link| canonical(&link.href, link.base.as_ref())));
+    match page {
+        Some(url) => {
+            let guid = if id.is_empty() { url.as_str().to_string() } else { id.to_string() };
+            Ok((guid, Address::Page(url)))
+        }
+        None if !id.is_empty() => {
+            let fragment: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+            let feed = feed_url.split('#').next().unwrap_or(feed_url);
+            Ok((id.to_string(), Address::InFeed(format!("{feed}#entry={fragment}"))))
+        }
+        None => Err("no http(s) link and no id".to_string()),
+    }
+}
+
+/// A feed text as plain text, read by how it is written.
+pub(crate) fn text_of(text: &FeedText) -> String {
+    match text.kind {
+        TextKind::Plain => normalise_plain_text(&text.body),
+        TextKind::Html => plain_text(&text.body),
+        TextKind::Xhtml => markup_text(&text.body),
+    }
+}
+
+/// A feed text as sanitised HTML; relative links resolve against the
+/// text's `xml:base`, else `page`.
+fn html_of(text: &FeedText, page: Option<&Url>) -> String {
+    let base = text.base.as_ref().or(page);
+    match text.kind {
+        TextKind::Plain => sanitize_html(&plain_text_as_html(&text.body), None),
+        TextKind::Html => sanitize_html(&text.body, base),
+        TextKind::Xhtml => sanitize_markup(&text.body, base),
+    }
 }
 
 pub(crate) fn clean_entry(
-    entry: &Entry,
-    (guid, url): (String, Url),
+    entry: &FeedEntry,
+    (guid, address): (String, Address),
     scope: &FeedScope<'_>,
     languages: &mut FeedLanguages,
 ) -> Cleaned {
-    let mut notes = Vec::new();
+    let mut notes = entry.notes.clone();
+    let summary = entry.summary.as_ref().filter(|text| !text.is_blank());
+    let content = entry.content.as_ref().filter(|text| !text.is_blank());
 
-    let summary = entry.summary.as_ref().map(|text| text.content.as_str()).filter(|s| !s.trim().is_empty());
-    let content = entry.content.as_ref().and_then(|content| {
-        let body = content.body.as_deref().filter(|body| !body.trim().is_empty())?;
-        let is_plain_text = content.content_type.ty() == "text" && content.content_type.subty() == "plain";
-        Some((body, is_plain_text))
-    });
-
-    let mut feed_text = summary.map(plain_text).unwrap_or_default();
+    let mut feed_text = summary.map(text_of).unwrap_or_default();
     if feed_text.is_empty()
-        && let Some((body, _)) = content
+        && let Some(content) = content
     {
-        feed_text = plain_text(body);
+        feed_text = text_of(content);
     }
-    let truncated = is_truncated(&feed_text) || (feed_text.is_empty() && content.is_none());
+    let page = match &address {
+        Address::Page(url) => Some(url),
+        Address::InFeed(_) => {
+            notes.push("no link of its own; kept under its id".to_string());
+            None
+        }
+    };
+    // An entry without a page has nothing more to fetch, however it ends.
+    let truncated = page.is_some() && (is_truncated(&feed_text) || (feed_text.is_empty() && content.is_none()));
     let snippet = cap_at_word(&feed_text, scope.config.max_snippet_chars).into_owned();
 
-    let mut title = entry.title.as_ref().map(|text| plain_text(&text.content)).unwrap_or_default();
+    let mut title = entry.title.as_ref().map(text_of).unwrap_or_default();
     if title.is_empty() {
         // Microblog-style items have no title; their text is what a reader
         // would scan instead.
@@ -85,11 +130,7 @@ pub(crate) fn clean_entry(
     }
     let title = cap_at_word(&title, scope.config.max_title_chars).into_owned();
 
-    let content_html = match (content, summary) {
-        (Some((body, true)), _) => sanitize_html(&plain_text_as_html(body), None),
-        (Some((body, false)), _) | (None, Some(body)) => sanitize_html(body, Some(&url)),
-        (None, None) => String::new(),
-    };
+    let content_html = content.or(summary).map(|text| html_of(text, page)).unwrap_or_default();
     let content_html = cap_html(content_html, scope.config.max_content_bytes, &mut notes);
 
     let (language, language_confidence) = match languages.detect(&format!("{title} {snippet}")) {
@@ -99,11 +140,15 @@ pub(crate) fn clean_entry(
     let (published, date_flag) =
         publication_time(entry.published, entry.updated, scope.fetched, scope.config.future_tolerance_secs);
 
+    let url = match address {
+        Address::Page(url) => url.into(),
+        Address::InFeed(url) => url,
+    };
     let article = NewArticle {
         outlet: scope.outlet.to_string(),
         feed: scope.feed_url.to_string(),
         guid,
-        url: url.into(),
+        url,
         title,
         snippet,
         content_html,
@@ -126,10 +171,9 @@ const MAX_CATEGORY_CHARS: usize = 100;
 
 /// The entry's categories as plain text: an Atom category's label, else
 /// its term; RSS `<category>` and JSON Feed `tags` arrive as terms.
-fn entry_categories(entry: &Entry) -> Vec<String> {
+fn entry_categories(entry: &FeedEntry) -> Vec<String> {
     let mut categories: Vec<String> = Vec::new();
-    for category in &entry.categories {
-        let raw = category.label.as_deref().filter(|label| !label.trim().is_empty()).unwrap_or(&category.term);
+    for raw in &entry.categories {
         let text = plain_text(raw);
         let text = cap_at_word(text.trim(), MAX_CATEGORY_CHARS);
         if !text.is_empty() && !categories.iter().any(|known| known.as_str() == text) {
@@ -142,8 +186,8 @@ fn entry_categories(entry: &Entry) -> Vec<String> {
     categories
 }
 
-/// An Atom entry's own `xml:lang`, as ISO 639-1.
-fn entry_language(entry: &Entry) -> Option<String> {
+/// The entry's own `xml:lang` or `dc:language`, as ISO 639-1.
+fn entry_language(entry: &FeedEntry) -> Option<String> {
     entry.language.as_deref().and_then(iso_639_1_tag)
 }
 
@@ -155,8 +199,8 @@ pub(crate) fn iso_639_1_tag(tag: &str) -> Option<String> {
     (primary.len() == 2 && primary.chars().all(|c| c.is_ascii_alphabetic())).then(|| primary.to_ascii_lowercase())
 }
 
-/// JSON Feed's `content_text` is plain text: escape it and keep its
-/// paragraphs, so sanitising cannot turn `<3` into markup.
+/// Plain text (JSON Feed's `content_text`, Atom `type="text"`) as HTML:
+/// escaped, paragraphs kept, so sanitising cannot turn `<3` into markup.
 fn plain_text_as_html(text: &str) -> String {
     text.split("\n\n")
         .map(str::trim)

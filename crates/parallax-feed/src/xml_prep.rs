@@ -1,7 +1,7 @@
-//! Text-level fixes to an XML feed before feed-rs reads it.
+//! Text-level fixes to an XML feed before the reader (`xml_reader`) sees it.
 //!
-//! feed-rs (over quick-xml) never expands DTD entities, never fetches
-//! anything and stops at the first well-formedness error. These steps keep
+//! The reader (quick-xml) never expands DTD entities, never fetches
+//! anything and stops at some well-formedness errors. These steps keep
 //! hostile documents harmless and rescue the common ways real feeds are
 //! broken, each with a diagnostic so the breakage stays visible.
 
@@ -23,6 +23,9 @@ pub(crate) struct Doctype<'a> {
     pub name: &'a str,
     /// General entities declared in the internal subset (`<!ENTITY x ...>`).
     pub entities: Vec<&'a str>,
+    /// The replacement text of those that are internal (`<!ENTITY x "v">`),
+    /// by name; external ones (`SYSTEM`, `PUBLIC`) have none.
+    pub values: Vec<(&'a str, &'a str)>,
     /// Whether the internal subset declares any entity, general or `%`.
     pub declares_entities: bool,
 }
@@ -73,6 +76,7 @@ fn scan_doctype(doc: &str, start: usize) -> Doctype<'_> {
         range: start..bytes.len(),
         name: &doc[name_start..name_end],
         entities: Vec::new(),
+        values: Vec::new(),
         declares_entities: false,
     };
     let mut pos = name_end;
@@ -94,7 +98,16 @@ fn scan_doctype(doc: &str, start: usize) -> Doctype<'_> {
                 if bytes.get(name_start) != Some(&b'%') {
                     let name_len = bytes[name_start..].iter().take_while(|&&b| is_name_byte(b)).count();
                     if name_len > 0 {
-                        doctype.entities.push(&doc[name_start..name_start + name_len]);
+                        let name = &doc[name_start..name_start + name_len];
+                        doctype.entities.push(name);
+                        let value_start = name_start
+                            + name_len
+                            + bytes[name_start + name_len..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+                        if let Some(&quote @ (b'"' | b'\'')) = bytes.get(value_start)
+                            && let Some(end) = find(bytes, value_start + 1, &[quote])
+                        {
+                            doctype.values.push((name, &doc[value_start + 1..end]));
+                        }
                     }
                 }
                 pos = after;
@@ -113,17 +126,29 @@ fn scan_doctype(doc: &str, start: usize) -> Doctype<'_> {
     doctype
 }
 
+/// Longest internal entity value expanded, bytes; longer ones are removed
+/// like external ones.
+const MAX_ENTITY_VALUE_BYTES: usize = 1024;
+
 /// The document after its XML declaration with a DOCTYPE that declares
-/// entities removed, and every reference to those entities deleted.
+/// entities removed, and every reference to those entities replaced:
+/// by its value when the entity is internal and its value is plain text
+/// (no `&`, `<` or `%`, at most [`MAX_ENTITY_VALUE_BYTES`]), else by
+/// nothing. Returns the document and how many references were expanded.
 ///
-/// Entity declarations are how billion-laughs and XXE attacks work. Their
-/// references have no safe value, and leaving `&xxe;` in place would show
-/// up as a scar in titles, so they become nothing. Nothing is expanded, so
-/// memory stays proportional to the input.
-pub(crate) fn strip_entity_doctype(doc: &str, prolog: &Prolog<'_>, doctype: &Doctype<'_>) -> String {
+/// Entity declarations are how billion-laughs and XXE attacks work: an
+/// external entity is never fetched, and a value that refers to other
+/// entities is never expanded, so nothing nests. Plain values are what a
+/// feed that declares `<!ENTITY id "tag:example.com,">` means, and leaving
+/// them out would silently change the text (a GUID, the dedup key). The
+/// expansion stops once it has added as many bytes as the document has,
+/// so memory stays proportional to the input.
+pub(crate) fn strip_entity_doctype(doc: &str, prolog: &Prolog<'_>, doctype: &Doctype<'_>) -> (String, usize) {
     let mut out = String::with_capacity(doc.len() - doctype.range.len());
     out.push_str(&doc[prolog.body_start.min(doctype.range.start)..doctype.range.start]);
     let rest = &doc[doctype.range.end..];
+    let mut budget = doc.len();
+    let mut expanded = 0;
     let mut copied = 0;
     for (at, _) in rest.match_indices('&') {
         if at < copied {
@@ -133,11 +158,19 @@ pub(crate) fn strip_entity_doctype(doc: &str, prolog: &Prolog<'_>, doctype: &Doc
         let name = &rest[at + 1..at + 1 + name_len];
         if rest.as_bytes().get(at + 1 + name_len) == Some(&b';') && doctype.entities.contains(&name) {
             out.push_str(&rest[copied..at]);
+            let value = doctype.values.iter().find(|(declared, _)| *declared == name).map(|(_, value)| *value);
+            if let Some(value) = value
+                .filter(|value| value.len() <= MAX_ENTITY_VALUE_BYTES.min(budget) && !value.contains(['&', '<', '%']))
+            {
+                out.push_str(value);
+                budget -= value.len();
+                expanded += 1;
+            }
             copied = at + name_len + 2;
         }
     }
     out.push_str(&rest[copied..]);
-    out
+    (out, expanded)
 }
 
 /// RSS elements whose text is HTML by convention.
@@ -148,9 +181,10 @@ const HTML_TEXT_ELEMENTS: [&str; 3] = ["title", "description", "content:encoded"
 /// elements were wrapped, or `None` when nothing needed it.
 ///
 /// Some generators paste HTML into these elements without escaping it.
-/// The XML stays well-formed when the HTML happens to be, but feed-rs then
-/// keeps only the text before the first tag (and fails on a bare `<br>`),
-/// so the description would silently shrink to its first words.
+/// The XML stays well-formed only when the HTML happens to be: a bare
+/// `<br>` or `<p>` left open shifts every later end tag onto the wrong
+/// element, and the item's remaining fields would be read as its
+/// description's.
 pub(crate) fn wrap_raw_html(doc: &str) -> Option<(String, usize)> {
     let bytes = doc.as_bytes();
     let mut starts: Vec<(usize, &str)> = HTML_TEXT_ELEMENTS
@@ -235,68 +269,13 @@ fn push_as_cdata(out: &mut String, inner: &str) {
     out.push_str("]]>");
 }
 
-/// RSS versions feed-rs dispatches on; any other (or none) is read as 2.0.
-const KNOWN_RSS_VERSIONS: [&str; 4] = ["2.0", "0.91", "0.92", ""];
-
-/// Rewrites `<rss>` or `<rss version="2.01">` to `version="2.0"`, which
-/// feed-rs needs to recognise the feed at all. Returns the document and the
-/// version it had, or `None` when it was already fine.
-pub(crate) fn normalise_rss_version(doc: &str, root_start: usize) -> Option<(String, String)> {
-    let tag_end = root_start + doc[root_start..].find('>')?;
-    let tag = &doc[root_start..tag_end];
-    let version = attribute(tag, "version");
-    if version.is_some_and(|v| KNOWN_RSS_VERSIONS.contains(&v)) {
-        return None;
-    }
-    let mut out = String::with_capacity(doc.len() + 16);
-    out.push_str(&doc[..root_start]);
-    out.push_str("<rss version=\"2.0\"");
-    let attributes = &tag[4..];
-    match version.and_then(|v| attribute_range(attributes, "version").map(|r| (v, r))) {
-        Some((_, range)) => {
-            out.push_str(&attributes[..range.start]);
-            out.push_str(&attributes[range.end..]);
-        }
-        None => out.push_str(attributes),
-    }
-    out.push_str(&doc[tag_end..]);
-    Some((out, version.unwrap_or("none").to_string()))
-}
-
-fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let range = attribute_range(tag, name)?;
-    let whole = &tag[range];
-    let value_start = whole.find(['"', '\''])? + 1;
-    Some(&whole[value_start..whole.len() - 1])
-}
-
-/// The byte range of ` name="value"` (with its leading space) in a tag.
-fn attribute_range(tag: &str, name: &str) -> Option<Range<usize>> {
-    let bytes = tag.as_bytes();
-    let mut search = 0;
-    while let Some(found) = tag[search..].find(name) {
-        let at = search + found;
-        search = at + name.len();
-        if at == 0 || !bytes[at - 1].is_ascii_whitespace() {
-            continue;
-        }
-        let after = tag[search..].trim_start();
-        let Some(value) = after.strip_prefix('=').map(str::trim_start) else { continue };
-        let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-        let value_start = tag.len() - value.len();
-        let close = value_start + 1 + value[1..].find(quote)?;
-        return Some(at - 1..close + 1);
-    }
-    None
-}
-
 /// What [`repair`] changed, for the diagnostic.
 pub(crate) struct Repaired {
     pub doc: String,
     pub actions: Vec<&'static str>,
 }
 
-/// Second chance for a document feed-rs rejected: escapes bare `&` (the
+/// Second chance for a document the reader stopped on: escapes bare `&` (the
 /// most common error in hand-built feeds, `AT&T` in a title), and closes a
 /// document that was cut off after its last complete item (a download
 /// stopped at the size limit). `None` when neither applies.
@@ -417,7 +396,11 @@ mod tests {
             "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>a&e;b&amp;c&f;</x>";
         let prolog = scan_prolog(doc);
         let doctype = prolog.doctype.as_ref().unwrap();
-        assert_eq!(strip_entity_doctype(doc, &prolog, doctype), "<x>ab&amp;c&f;</x>");
+        assert_eq!(strip_entity_doctype(doc, &prolog, doctype), ("<x>ab&amp;c&f;</x>".to_string(), 0));
+        let doc = "<!DOCTYPE rss [<!ENTITY id \"tag:e.com,\"><!ENTITY n '&id;'>]><g>&id;2006:&n;/</g>";
+        let prolog = scan_prolog(doc);
+        let doctype = prolog.doctype.as_ref().unwrap();
+        assert_eq!(strip_entity_doctype(doc, &prolog, doctype), ("<g>tag:e.com,2006:/</g>".to_string(), 1));
     }
 
     #[test]
@@ -430,17 +413,6 @@ mod tests {
             "<item><title><![CDATA[A <b>b</b>]]></title><description><![CDATA[ok]]></description><description><![CDATA[x <br> ]]]]><![CDATA[> <i>y</i>]]></description><content:encoded/></item>"
         );
         assert!(wrap_raw_html("<title>plain &amp; simple</title>").is_none());
-    }
-
-    #[test]
-    fn normalises_the_rss_version() {
-        let check = |doc: &str, expected: Option<&str>| {
-            let start = doc.find("<rss").unwrap();
-            assert_eq!(normalise_rss_version(doc, start).map(|(d, _)| d).as_deref(), expected);
-        };
-        check("<rss version=\"2.0\"><channel/></rss>", None);
-        check("<rss><channel/></rss>", Some("<rss version=\"2.0\"><channel/></rss>"));
-        check("<rss xmlns:a=\"b\" version='0.94'>", Some("<rss version=\"2.0\" xmlns:a=\"b\">"));
     }
 
     #[test]

@@ -21,7 +21,13 @@ fn testdata(name: &str) -> PathBuf {
 }
 
 fn parse_bytes(bytes: &[u8], content_type: Option<&str>, config: &CleanConfig) -> Result<ParsedFeed, FeedError> {
-    let ctx = FeedContext { feed_url: FEED_URL, outlet: "example.com", fetched: fetched(), content_type };
+    let ctx = FeedContext {
+        feed_url: FEED_URL,
+        outlet: "example.com",
+        fetched: fetched(),
+        content_type,
+        content_location: None,
+    };
     parse_feed(bytes, &ctx, config)
 }
 
@@ -216,11 +222,16 @@ fn scripts_and_javascript_links_are_removed() {
 fn duplicate_guids_and_unlinkable_entries() {
     let feed = check("dup-guids.xml", None).unwrap();
     let guids: Vec<&str> = feed.articles.iter().map(|a| a.guid.as_str()).collect();
-    assert_eq!(guids, ["story-1", "story-2", "https://dups.example.com/c", "https://dups.example.com/d"]);
+    assert_eq!(guids, ["story-1", "story-2", "https://dups.example.com/c", "story-3", "https://dups.example.com/d"]);
     assert_eq!(feed.articles[0].title, "First version of the story");
+    // An entry with an id but no link is kept under its id, at the feed's
+    // address; one with neither is skipped.
+    assert_eq!(feed.articles[3].url, "https://news.example.com/feed/#entry=story-3");
+    assert!(!feed.articles[3].truncated);
     let messages = messages(&feed);
     assert_eq!(messages.iter().filter(|m| m.contains("duplicate guid")).count(), 2);
-    assert_eq!(messages.iter().filter(|m| m.contains("skipped: no http(s) link")).count(), 2);
+    assert_eq!(messages.iter().filter(|m| m.contains("kept under its id")).count(), 1);
+    assert_eq!(messages.iter().filter(|m| m.contains("skipped: no http(s) link and no id")).count(), 1);
 }
 
 #[test]
@@ -250,6 +261,29 @@ fn dates_are_flagged() {
     assert_eq!(articles[1].published, Utc.with_ymd_and_hms(2024, 5, 31, 8, 0, 0).unwrap());
 }
 
+/// Regression: a Cyrillic or Greek weekday panicked in the date parser and
+/// the whole feed was lost. Every entry is kept; dates in Greek, Russian,
+/// Ukrainian and Arabic are read, and a date that names no day is flagged.
+#[test]
+fn dates_in_greek_cyrillic_and_arabic_keep_every_entry() {
+    let articles = articles("multilingual-dates.xml", None);
+    assert_eq!(articles.len(), 7);
+    let at = |day, hour, minute| Utc.with_ymd_and_hms(2024, 5, day, hour, minute, 0).unwrap();
+    let dates: Vec<_> = articles.iter().map(|a| (a.published, a.date_flag)).collect();
+    assert_eq!(
+        dates,
+        [
+            (at(7, 12, 0), None),
+            (at(28, 12, 0), None),
+            (at(7, 9, 0), None),
+            (at(6, 7, 0), None),
+            (at(7, 9, 0), None),
+            (at(6, 6, 30), None),
+            (fetched(), Some(DateFlag::Unparsable)),
+        ]
+    );
+}
+
 #[test]
 fn broken_xml_is_repaired() {
     let raw = check("raw-html-description.xml", None).unwrap();
@@ -261,7 +295,7 @@ fn broken_xml_is_repaired() {
     assert!(amp.articles[0].snippet.contains("fell — analysts"));
     let cut = check("truncated.xml", None).unwrap();
     assert_eq!(cut.articles.len(), 1);
-    assert!(messages(&cut)[0].contains("closed the document"));
+    assert!(messages(&cut)[0].contains("ends inside an entry"), "{:?}", messages(&cut));
     let versionless = check("rss-no-version.xml", None).unwrap();
     assert_eq!(versionless.articles.len(), 1);
 }

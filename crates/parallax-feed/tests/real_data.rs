@@ -43,6 +43,7 @@ fn real_article_pages_are_refused_as_html() {
             outlet: "example.com",
             fetched: Utc::now(),
             content_type: None,
+            content_location: None,
         };
         let result = parse_feed(html.as_bytes(), &ctx, &CleanConfig::default());
         assert_eq!(result.as_ref().err(), Some(&FeedError::HtmlPage), "{name}");

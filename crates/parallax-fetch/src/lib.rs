@@ -67,6 +67,9 @@ pub struct FetchedBody {
     /// The URL after redirects.
     pub final_url: String,
     pub content_type: Option<String>,
+    /// The Content-Location header as sent: the body's own address, which
+    /// a feed's relative links resolve against.
+    pub content_location: Option<String>,
     /// The decoded body, at most `max_body_bytes` long.
     pub body: Vec<u8>,
     pub validators: Validators,
@@ -203,8 +206,16 @@ impl Fetcher {
             return Err(self.status_error(status, headers));
         }
         let content_type = header_text(headers, header::CONTENT_TYPE);
+        let content_location = header_text(headers, header::CONTENT_LOCATION);
         let body = read_body(&mut response, &url, self.limits.max_body_bytes).await?;
-        Ok(FetchOutcome::Fetched(FetchedBody { final_url: url.to_string(), content_type, body, validators, max_age }))
+        Ok(FetchOutcome::Fetched(FetchedBody {
+            final_url: url.to_string(),
+            content_type,
+            content_location,
+            body,
+            validators,
+            max_age,
+        }))
     }
 
     fn status_error(&self, status: StatusCode, headers: &HeaderMap) -> FetchError {

@@ -77,6 +77,7 @@ async fn fetches_body_headers_and_sends_the_configured_user_agent() {
         FetchedBody {
             final_url: server.url("/feed.xml"),
             content_type: Some("application/rss+xml; charset=utf-8".to_string()),
+            content_location: None,
             body: FEED.to_vec(),
             validators: Validators {
                 etag: Some("W/\"abc\"".to_string()),

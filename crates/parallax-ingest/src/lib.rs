@@ -211,6 +211,9 @@ async fn fetch_and_parse(fetcher: &Fetcher, feed: &FeedRecord, clean: parallax_c
             outlet: &outlet,
             fetched: fetched_at,
             content_type: body.content_type.as_deref(),
+            // Relative links resolve against the document's own address:
+            // its Content-Location, else where redirects ended.
+            content_location: body.content_location.as_deref().or(Some(body.final_url.as_str())),
         };
         parallax_feed::parse_feed(&body.body, &context, &clean).map(|parsed| (parsed, body.validators))
     })

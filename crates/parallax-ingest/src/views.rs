@@ -49,6 +49,62 @@ pub fn covered_articles(story: &StoryRecord) -> Vec<CoveredArticle<'_>> {
         .collect()
 }
 
+/// A story's original articles (wire copies left out: a copy repeats its
+/// origin word for word, adding no centrality evidence, only weight to one
+/// outlet's wording) as the summariser reads them.
+struct SummaryInput<'a> {
+    originals: Vec<&'a StoryArticle>,
+    ids: Vec<String>,
+}
+
+impl<'a> SummaryInput<'a> {
+    fn new(story: &'a StoryRecord) -> SummaryInput<'a> {
+        let originals: Vec<&StoryArticle> = story.articles.iter().filter(|m| m.copy_of.is_none()).collect();
+        let ids = originals.iter().map(|m| m.article.id.to_string()).collect();
+        SummaryInput { originals, ids }
+    }
+
+    fn texts<'b>(
+        &'b self,
+        texts: &'b HashMap<i64, String>,
+        profiles: &HashMap<String, OutletProfile>,
+    ) -> Vec<ArticleText<'b>> {
+        self.originals
+            .iter()
+            .zip(&self.ids)
+            .map(|(member, id)| {
+                let a = &member.article.article;
+                ArticleText {
+                    id,
+                    title: &a.title,
+                    text: texts.get(&member.article.id).unwrap_or(&a.snippet),
+                    outlet: Some(&a.outlet),
+                    side: profiles.get(&a.outlet).and_then(OutletProfile::side),
+                    language: a.language.as_deref(),
+                    kind: a.kind(),
+                }
+            })
+            .collect()
+    }
+
+    /// The stored id of the article at `index` of the summariser's input.
+    fn article_id(&self, index: usize) -> i64 {
+        self.originals.get(index).map_or(0, |m| m.article.id)
+    }
+
+    fn bullets(&self, list: &[parallax_summary::Bullet]) -> Vec<Bullet> {
+        list.iter().map(|b| Bullet { text: b.text.clone(), article: self.article_id(b.article) }).collect()
+    }
+
+    fn sides(&self, sides: &parallax_summary::SideSummaries) -> Sides<Vec<Bullet>> {
+        Sides {
+            left: self.bullets(&sides.left),
+            center: self.bullets(&sides.center),
+            right: self.bullets(&sides.right),
+        }
+    }
+}
+
 /// Computes a story's view from its articles and its outlets' profiles.
 pub fn story_view(
     story: &StoryRecord,
@@ -58,33 +114,10 @@ pub fn story_view(
     blindspots: &BlindspotConfig,
 ) -> StoryView {
     let coverage = parallax_coverage::coverage(&covered_articles(story), profiles, blindspots);
-
-    // A wire copy repeats its origin word for word: it adds no centrality
-    // evidence, only weight to one outlet's wording.
-    let originals: Vec<&StoryArticle> = story.articles.iter().filter(|member| member.copy_of.is_none()).collect();
-    let ids: Vec<String> = originals.iter().map(|m| m.article.id.to_string()).collect();
-    let texts: Vec<ArticleText<'_>> = originals
-        .iter()
-        .zip(&ids)
-        .map(|(member, id)| {
-            let a = &member.article.article;
-            ArticleText {
-                id,
-                title: &a.title,
-                text: texts.get(&member.article.id).unwrap_or(&a.snippet),
-                outlet: Some(&a.outlet),
-                side: profiles.get(&a.outlet).and_then(OutletProfile::side),
-                language: a.language.as_deref(),
-                kind: a.kind(),
-            }
-        })
-        .collect();
+    let summary_input = SummaryInput::new(story);
+    let texts = summary_input.texts(texts, profiles);
     let input = StoryInput { articles: &texts };
     let summarised = summarizer.summarize(story.id, &input);
-    let article_id = |index: usize| originals.get(index).map_or(0, |m| m.article.id);
-    let bullets = |list: &[parallax_summary::Bullet]| -> Vec<Bullet> {
-        list.iter().map(|b| Bullet { text: b.text.clone(), article: article_id(b.article) }).collect()
-    };
     let disagreements = parallax_summary::disagreements(&input)
         .into_iter()
         .map(|d| Disagreement {
@@ -93,7 +126,7 @@ pub fn story_view(
                 .claims
                 .into_iter()
                 .map(|c| Claim {
-                    article: article_id(c.article),
+                    article: summary_input.article_id(c.article),
                     outlet: c.outlet.unwrap_or_default(),
                     value: c.value_text,
                     wording: c.wording,
@@ -108,14 +141,32 @@ pub fn story_view(
     };
     StoryView {
         title,
-        bullets: bullets(&summarised.bullets),
-        sides: Sides {
-            left: bullets(&summarised.sides.left),
-            center: bullets(&summarised.sides.center),
-            right: bullets(&summarised.sides.right),
-        },
+        bullets: summary_input.bullets(&summarised.bullets),
+        sides: summary_input.sides(&summarised.sides),
         coverage,
         disagreements,
+    }
+}
+
+/// A stored view recounted after its outlets' ratings changed: coverage
+/// and the per-side bullets (which follow the outlets' sides) anew, the
+/// title, bullets and disagreements as they were (no rating changes them,
+/// and a model-written summary is not asked for again).
+pub fn recounted_view(
+    story: &StoryRecord,
+    stored: &StoryView,
+    texts: &HashMap<i64, String>,
+    profiles: &HashMap<String, OutletProfile>,
+    summary: &SummaryConfig,
+    blindspots: &BlindspotConfig,
+) -> StoryView {
+    let summary_input = SummaryInput::new(story);
+    let texts = summary_input.texts(texts, profiles);
+    let extractive = parallax_summary::summarize(&StoryInput { articles: &texts }, summary);
+    StoryView {
+        coverage: parallax_coverage::coverage(&covered_articles(story), profiles, blindspots),
+        sides: summary_input.sides(&extractive.sides),
+        ..stored.clone()
     }
 }
 
@@ -141,4 +192,54 @@ pub fn refresh_views(
     }
     store.set_story_views(&views)?;
     Ok(views.len())
+}
+
+/// Stories recounted per transaction while catching up with rating
+/// changes: a progress step, and a bound on what one commit holds.
+const RECOUNT_BATCH: usize = 200;
+
+/// What [`recount_rerated_stories`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recount {
+    /// Outlets whose ratings had changed.
+    pub outlets: usize,
+    /// Stories covering them, recounted.
+    pub stories: usize,
+}
+
+/// Recounts every stored story covering an outlet whose ratings changed
+/// since the last recount (an import, or outlets merged into the domain
+/// they belong to), then forgets those changes. `progress` hears (done,
+/// total) after each batch of [`RECOUNT_BATCH`] stories. Stories without a
+/// view yet are left to the view stage.
+pub fn recount_rerated_stories(
+    store: &mut dyn Store,
+    summary: &SummaryConfig,
+    blindspots: &BlindspotConfig,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Recount, StoreError> {
+    let outlets = store.touched_outlets(usize::MAX)?;
+    if outlets.is_empty() {
+        return Ok(Recount::default());
+    }
+    let stories = store.stories_of_outlets(&outlets)?;
+    progress(0, stories.len());
+    let mut done = 0;
+    for batch in stories.chunks(RECOUNT_BATCH) {
+        let mut profiles = Profiles::default();
+        let mut views = Vec::with_capacity(batch.len());
+        for &id in batch {
+            let Some(story) = store.story(id)? else { continue };
+            let Some(stored) = &story.view else { continue };
+            let ids: Vec<i64> = story.articles.iter().map(|m| m.article.id).collect();
+            let texts = store.article_texts(&ids)?;
+            let known = profiles.load(store, &story)?;
+            views.push((id, recounted_view(&story, stored, &texts, known, summary, blindspots)));
+        }
+        store.set_story_views(&views)?;
+        done += batch.len();
+        progress(done, stories.len());
+    }
+    store.forget_touched_outlets(&outlets)?;
+    Ok(Recount { outlets: outlets.len(), stories: stories.len() })
 }

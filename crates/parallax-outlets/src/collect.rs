@@ -167,16 +167,16 @@ impl Collector {
     }
 }
 
-/// Outlet domains from the two places they come from: a provider's domain
-/// column, and the host of a homepage or feed URL.
+/// Outlet domains from the two places they come from, both mapped by the
+/// one rule of [`parallax_core::outlet_domain`]: a provider's domain column,
+/// and the host of a homepage or feed URL.
 pub mod domains {
-    use parallax_core::outlet_domain_for_host;
+    use parallax_core::outlet_domain;
 
-    /// A domain as a provider wrote it, normalised: lower-case, no `www.`,
-    /// no trailing dot. Subdomains are kept (`abcnews.go.com`,
-    /// `front.moveon.org`): the provider chose them, and the store maps hosts
-    /// onto registered domains. A value with a path rates a section of a
-    /// site, not an outlet, and is refused with the reason.
+    /// The outlet a provider's domain column names (`www1.cbn.com` ->
+    /// `cbn.com`, `files.gao.gov` -> `gao.gov`, `abcnews.go.com` stays). A
+    /// value with a path rates a section of a site, not an outlet, and is
+    /// refused with the reason.
     pub fn from_column(value: &str) -> Result<String, String> {
         let value = value.trim();
         if value.contains("://") {
@@ -187,15 +187,14 @@ pub mod domains {
             return Err(format!("{value:?} rates a section of {site}, not a whole outlet"));
         }
         match url::Host::parse(&host) {
-            Ok(url::Host::Domain(domain)) if is_domain(&domain) => Ok(domain),
+            Ok(url::Host::Domain(domain)) if is_domain(&domain) => Ok(outlet_domain(&domain)),
             _ => Err(format!("{value:?} is not a domain")),
         }
     }
 
-    /// The outlet a homepage or feed URL belongs to: its registrable domain
-    /// (`online.wsj.com` -> `wsj.com`), except under umbrella hosts where
-    /// the subdomain is the outlet (`abcnews.go.com`). No outlet registry is
-    /// consulted: an import must not depend on what was imported before.
+    /// The outlet a homepage or feed URL belongs to, by the same rule. No
+    /// outlet registry is consulted: an import must not depend on what was
+    /// imported before.
     pub fn from_url(url: &str) -> Result<String, String> {
         let parsed = url::Url::parse(url.trim()).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -203,7 +202,7 @@ pub mod domains {
         }
         let host =
             parsed.host_str().filter(|host| is_domain(host)).ok_or_else(|| format!("{url:?} has no domain name"))?;
-        Ok(outlet_domain_for_host(host, |_| false))
+        Ok(outlet_domain(host))
     }
 
     fn is_domain(host: &str) -> bool {
@@ -223,9 +222,21 @@ pub mod domains {
         use super::*;
 
         #[test]
-        fn columns_keep_subdomains_and_refuse_sections() {
+        fn columns_and_urls_map_one_host_to_one_outlet() {
+            // The regression: a rated www1.cbn.com and an unrated cbn.com.
+            for value in ["www1.cbn.com", "www.cbn.com", "cbn.com", "https://www1.cbn.com/", "http://www.cbn.com"] {
+                assert_eq!(from_column(value), Ok("cbn.com".into()), "{value}");
+            }
+            assert_eq!(from_url("https://www1.cbn.com/"), Ok("cbn.com".into()));
+            assert_eq!(from_column("files.gao.gov"), Ok("gao.gov".into()));
+            assert_eq!(from_url("https://files.gao.gov/"), Ok("gao.gov".into()));
+        }
+
+        #[test]
+        fn columns_refuse_sections_and_non_domains() {
             assert_eq!(from_column(" WWW.NYTimes.com. "), Ok("nytimes.com".into()));
-            assert_eq!(from_column("front.moveon.org"), Ok("front.moveon.org".into()));
+            assert_eq!(from_column("front.moveon.org"), Ok("moveon.org".into()));
+            assert_eq!(from_column("abcnews.go.com"), Ok("abcnews.go.com".into()));
             assert_eq!(from_column("https://www.bbc.co.uk/news"), Ok("bbc.co.uk".into()));
             assert!(from_column("al.com/birmingham").is_err());
             assert!(from_column("womensrightsnews").is_err());

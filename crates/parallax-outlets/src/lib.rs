@@ -176,12 +176,3 @@ pub fn import_as(format: Format, file_name: &str, bytes: &[u8]) -> Result<Import
         Err(reason) => Err(ImportError::Unreadable { file: file_name.to_string(), format, reason }),
     }
 }
-
-/// The host of an absolute URL, lower-case, without a leading `www.`.
-/// `None` for anything that is not an absolute URL with a host.
-pub fn domain_from_url(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url.trim()).ok()?;
-    let host = parsed.host_str()?;
-    let host = parallax_core::domain::normalise_host(host);
-    (!host.is_empty()).then_some(host)
-}

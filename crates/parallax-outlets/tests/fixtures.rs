@@ -51,14 +51,14 @@ fn rating<'a>(import: &'a Import, outlet: &str) -> &'a parallax_core::Rating {
 fn opml_files_feeds_under_their_categories() {
     let import = check("opml_nested_categories.opml", Format::Opml);
     let gazette = &import.feeds[0];
-    assert_eq!(gazette.outlet, "gazette-courier.example.com");
+    assert_eq!(gazette.outlet, "gazette-courier.example");
     assert_eq!(gazette.categories, ["World", "Europe", "Politics"]);
     assert_eq!(gazette.language.as_deref(), Some("en"), "en-GB and en are both en");
     let tagesblatt = &import.feeds[1];
     assert_eq!(tagesblatt.outlet, "tagesblatt-zeitung.de", "registrable domain of htmlUrl");
     assert_eq!(tagesblatt.title.as_deref(), Some("Tagesblatt \u{2013} Politik"));
-    assert_eq!(import.feeds[2].outlet, "news.umbrella.go.com");
-    let rated = rating(&import, "gazette-courier.example.com");
+    assert_eq!(import.feeds[2].outlet, "umbrella.go.com", "the outlet label under a platform of many outlets");
+    let rated = rating(&import, "gazette-courier.example");
     assert_eq!(rated.provider, "opml:opml_nested_categories.opml");
     assert_eq!(rated.lean, Some(Lean::LeanLeft));
     assert_eq!(rated.factuality, Some(Factuality::MostlyFactual));
@@ -79,21 +79,21 @@ fn malformed_opml_keeps_what_came_before_the_error() {
 #[test]
 fn generic_csv_maps_synonyms_and_reports_bad_rows() {
     let import = check("generic_ratings_2024-05-01.csv", Format::GenericCsv);
-    let left = rating(&import, "left-gazette.example.com");
+    let left = rating(&import, "left-gazette.example");
     assert_eq!(left.provider, "acme ratings");
     assert_eq!(left.version, "2024-05-01");
     assert_eq!(left.lean, Some(Lean::LeanLeft));
     assert_eq!(left.factuality, Some(Factuality::VeryHigh));
-    assert_eq!(rating(&import, "right-daily.example.com").language.as_deref(), Some("en"));
+    assert_eq!(rating(&import, "right-daily.example").language.as_deref(), Some("en"));
     assert_eq!(rating(&import, "urldomain-news.com").lean, Some(Lean::FarRight));
-    let leftish = rating(&import, "leftish.example.org");
+    let leftish = rating(&import, "leftish-org.example");
     assert_eq!((leftish.lean, leftish.factuality), (None, None));
     assert_diagnostic(&import, Some(5), "unknown lean label \"left-ish\"");
     assert_diagnostic(&import, Some(5), "unknown factuality label \"kinda true\"");
     assert_diagnostic(&import, Some(6), "no rated_by");
-    assert!(import.outlets.iter().any(|o| o.domain == "unrated.example.com"));
+    assert!(import.outlets.iter().any(|o| o.domain == "unrated.example"));
     assert_diagnostic(&import, Some(7), "no domain");
-    assert_diagnostic(&import, Some(9), "duplicate rating of right-daily.example.com");
+    assert_diagnostic(&import, Some(9), "duplicate rating of right-daily.example");
 }
 
 #[test]
@@ -114,26 +114,26 @@ fn invalid_utf8_is_replaced_and_reported() {
 fn mbfc_json_keeps_factuality_of_non_lean_categories() {
     let import = check("mbfc_combined.json", Format::MbfcExtensionJson);
     assert!(import.ratings.iter().all(|r| r.version == "2025-02-03" && r.provider == "mbfc"));
-    assert_eq!(rating(&import, "gazette.example.com").lean, Some(Lean::LeanLeft));
-    let science = rating(&import, "science.example.org");
+    assert_eq!(rating(&import, "gazette.example").lean, Some(Lean::LeanLeft));
+    let science = rating(&import, "science-org.example");
     assert_eq!((science.lean, science.factuality), (None, Some(Factuality::VeryHigh)));
-    assert_eq!(rating(&import, "far.example.com").lean, Some(Lean::FarRight));
-    assert_eq!(rating(&import, "center.example.com").lean, Some(Lean::Center));
-    let alias = rating(&import, "gazette.example.co.uk");
+    assert_eq!(rating(&import, "far.example").lean, Some(Lean::FarRight));
+    assert_eq!(rating(&import, "center.example").lean, Some(Lean::Center));
+    let alias = rating(&import, "gazette.co.uk");
     assert_eq!(alias.outlet_name.as_deref(), Some("The Gazette"));
-    assert_diagnostic(&import, Some(7), "sources[5]: \"chain.example.com/springfield\" rates a section");
+    assert_diagnostic(&import, Some(7), "sources[5]: \"chain.example/springfield\" rates a section");
     assert_diagnostic(&import, Some(8), "sources[6]: unknown lean label \"left-ish\"");
     assert_diagnostic(&import, Some(8), "sources[6]: unknown factuality label \"somewhat\"");
     assert_diagnostic(&import, Some(10), "sources[8]: unreadable source entry");
-    assert_diagnostic(&import, None, "missing.example.com is not rated");
+    assert_diagnostic(&import, None, "missing.example is not rated");
 }
 
 #[test]
 fn mbfc_tsv_reads_bare_quotes_and_short_rows() {
     let import = check("mbfc_flat.tsv", Format::MbfcFlatTsv);
-    assert_eq!(rating(&import, "gazette.example.com").outlet_name.as_deref(), Some("The \"Gazette\""));
+    assert_eq!(rating(&import, "gazette.example").outlet_name.as_deref(), Some("The \"Gazette\""));
     assert!(import.ratings.iter().all(|r| r.version == "flat"));
-    assert_eq!(rating(&import, "short.example.com").lean, Some(Lean::Right));
+    assert_eq!(rating(&import, "short.example").lean, Some(Lean::Right));
     assert_diagnostic(&import, Some(4), "unknown lean label \"center-ish\"");
 }
 
@@ -141,19 +141,15 @@ fn mbfc_tsv_reads_bare_quotes_and_short_rows() {
 fn mbfc_idiap_reads_compound_labels() {
     let import = check("mbfc_idiap.csv", Format::MbfcIdiapCsv);
     assert!(import.ratings.iter().all(|r| r.version == "idiap"));
-    let gazette = rating(&import, "gazette.example.com");
+    let gazette = rating(&import, "gazette.example");
     assert_eq!((gazette.lean, gazette.country.as_deref()), (Some(Lean::LeanLeft), Some("usa")));
-    assert_eq!(rating(&import, "herald.example.com").lean, Some(Lean::Right));
-    assert_eq!(rating(&import, "lab.example.org").lean, Some(Lean::LeanLeft));
-    assert_eq!(rating(&import, "farleft.example.com").lean, Some(Lean::FarLeft));
-    assert_eq!(rating(&import, "fringe.example.com").country, None);
+    assert_eq!(rating(&import, "herald.example").lean, Some(Lean::Right));
+    assert_eq!(rating(&import, "lab-org.example").lean, Some(Lean::LeanLeft));
+    assert_eq!(rating(&import, "farleft.example").lean, Some(Lean::FarLeft));
+    assert_eq!(rating(&import, "fringe.example").country, None);
     assert_diagnostic(&import, Some(5), "unknown lean label \"alt-right conspiracy\"");
     assert_diagnostic(&import, Some(6), "no source");
-    assert_diagnostic(
-        &import,
-        Some(7),
-        "duplicate rating of gazette.example.com by mbfc version idiap (first at line 2)",
-    );
+    assert_diagnostic(&import, Some(7), "duplicate rating of gazette.example by mbfc version idiap (first at line 2)");
 }
 
 #[test]
@@ -182,22 +178,22 @@ fn allsides_2021_prefers_homepages_over_sections() {
 #[test]
 fn local_news_groups_rows_by_domain() {
     let import = check("local_news_2018.csv", Format::LocalNewsOwnershipCsv);
-    let chain = rating(&import, "chain.example.com");
+    let chain = rating(&import, "chain.example");
     assert_eq!(chain.owner.as_deref(), Some("Chain Media"));
     assert_eq!(chain.outlet_name, None, "three papers share the domain");
     assert_eq!(chain.country.as_deref(), Some("US"));
     assert_diagnostic(&import, Some(3), "kept \"Chain Media\", not \"Chain Media Group\"");
     assert_diagnostic(&import, Some(6), "row has no domain");
     assert_diagnostic(&import, Some(9), "\"alaska broadcast television\" is not a domain");
-    assert!(import.ratings.iter().all(|r| r.outlet != "campus.example.edu"));
-    assert!(import.outlets.iter().any(|o| o.domain == "campus.example.edu"));
+    assert!(import.ratings.iter().all(|r| r.outlet != "campus-edu.example"));
+    assert!(import.outlets.iter().any(|o| o.domain == "campus-edu.example"));
     assert_eq!(rating(&import, "websiteonly-news.com").owner.as_deref(), Some("Web Owner"));
 }
 
 #[test]
 fn kite_feeds_are_merged_by_url() {
     let import = check("kite_feeds.json", Format::KiteFeeds);
-    let shared = import.feeds.iter().find(|f| f.url == "https://www.sharedfeed.example.com/rss").unwrap();
+    let shared = import.feeds.iter().find(|f| f.url == "https://www.sharedfeed.example/rss").unwrap();
     assert_eq!(shared.categories, ["World", "Deutschland"]);
     assert_eq!(shared.language, None);
     let zeitung = import.feeds.iter().find(|f| f.url.contains("zeitung")).unwrap();
@@ -205,7 +201,7 @@ fn kite_feeds_are_merged_by_url() {
     assert_eq!(import.feeds.iter().find(|f| f.url.contains(".tw/")).unwrap().language.as_deref(), Some("zh"));
     assert_eq!(import.feeds[0].outlet, "worldwire.co.uk");
     assert_eq!(import.feeds[2].outlet, "news.google.com");
-    assert_diagnostic(&import, Some(10), "\"World\" feeds[3]: \"opencv.example.org/feed\" is not a URL");
+    assert_diagnostic(&import, Some(10), "\"World\" feeds[3]: \"opencv-org.example/feed\" is not a URL");
     assert_diagnostic(&import, Some(20), "feeds[2]: feed 17 is not a string");
     assert_diagnostic(&import, Some(28), "\"Klingon\": unknown language label \"tlhIngan Hol\"");
     assert_diagnostic(&import, Some(38), "\"Broken\": unreadable category");
@@ -215,17 +211,14 @@ fn kite_feeds_are_merged_by_url() {
 fn kite_media_rates_every_listed_domain() {
     let import = check("kite_media.json", Format::KiteMedia);
     let domains: Vec<_> = import.ratings.iter().map(|r| r.outlet.as_str()).collect();
-    assert_eq!(
-        domains,
-        ["worldwire.example.co.uk", "worldwire.example.com", "wwcdn.example.co.uk", "techblog.example.com"]
-    );
-    let worldwire = rating(&import, "worldwire.example.com");
+    assert_eq!(domains, ["worldwire.co.uk", "worldwire.example", "wwcdn.co.uk", "techblog.example"]);
+    let worldwire = rating(&import, "worldwire.example");
     assert_eq!(worldwire.ownership.as_deref(), Some("State Funded Media"));
     assert_eq!((worldwire.provider.as_str(), worldwire.version.as_str()), ("kite", "c4fc3b5"));
-    let blog = rating(&import, "techblog.example.com");
+    let blog = rating(&import, "techblog.example");
     assert_eq!((blog.owner.as_deref(), blog.country.as_deref()), (None, None));
     assert_diagnostic(&import, Some(10), "[1]: \"de werktitel\" is not a domain");
-    assert_diagnostic(&import, Some(18), "[2]: duplicate rating of worldwire.example.com");
+    assert_diagnostic(&import, Some(18), "[2]: duplicate rating of worldwire.example");
     assert_diagnostic(&import, Some(26), "[3]: \"No Domains\" lists no domain");
     assert_diagnostic(&import, Some(33), "[4]: unreadable organisation");
 }

@@ -148,10 +148,7 @@ pub(crate) async fn outlet_data(state: &AppState, raw: &str) -> Result<OutletDat
             let record = match store.outlet(&domain)? {
                 Some(record) => Some(record),
                 None => {
-                    let known = store.outlet_domains()?;
-                    let mapped = parallax_core::outlet_domain_for_host(&domain, |d| {
-                        known.binary_search_by(|k| k.as_str().cmp(d)).is_ok()
-                    });
+                    let mapped = parallax_core::outlet_domain(&domain);
                     if mapped == domain { None } else { store.outlet(&mapped)? }
                 }
             };
@@ -167,11 +164,7 @@ pub(crate) async fn outlet_data(state: &AppState, raw: &str) -> Result<OutletDat
     let mut split = LeanCounts::default();
     let mut blindspots = 0;
     for view in recent.iter().filter_map(|head| head.view.as_ref()) {
-        let lean = view.coverage.lean;
-        split.left += lean.left;
-        split.center += lean.center;
-        split.right += lean.right;
-        split.unrated += lean.unrated;
+        split.merge(&view.coverage.lean);
         blindspots += u32::from(view.coverage.blindspot.is_some());
     }
     Ok(OutletData { record, recent, split, blindspots })

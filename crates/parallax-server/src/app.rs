@@ -16,6 +16,7 @@ use parallax_store::{OutletSummary, StoreCounts, StoryFilter, StoryHead};
 use crate::cache::ResponseCache;
 use crate::config::ServerConfig;
 use crate::error::AppError;
+use crate::methodology::Methodology;
 use crate::metrics::Metrics;
 use crate::outlets::OutletDirectory;
 use crate::pool::ReadPool;
@@ -66,6 +67,8 @@ pub struct AppState {
     pub(crate) config: ServerConfig,
     /// Sample data is shown: every page says so.
     pub(crate) demo: bool,
+    /// The thresholds `/methodology` quotes: the pipeline's configuration.
+    pub(crate) methodology: Methodology,
     snapshot: RwLock<Arc<Snapshot>>,
     /// The ranked home page stories of one generation.
     home: Mutex<Option<(u64, Arc<Vec<StoryHead>>)>>,
@@ -91,12 +94,20 @@ impl AppState {
             pool,
             search,
             metrics,
+            methodology: Methodology::new(&parallax_ingest::Config::default(), config.home_half_life_hours),
             config,
             demo,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             home: Mutex::new(None),
             status: Mutex::new(SchedulerStatus::default()),
         }
+    }
+
+    /// The pipeline configuration stories are made with, for the pages
+    /// that explain them.
+    pub fn with_pipeline(mut self, config: &parallax_ingest::Config) -> AppState {
+        self.methodology = Methodology::new(config, self.config.home_half_life_hours);
+        self
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
@@ -164,6 +175,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/blindspots", get(pages::blindspots))
         .route("/outlets/{domain}", get(pages::outlet))
         .route("/search", get(pages::search))
+        .route("/methodology", get(crate::methodology::page))
         .route("/status", get(pages::status))
         .route("/static/style.css", get(pages::stylesheet))
         .route("/metrics", get(metrics))

@@ -90,7 +90,13 @@ impl DemoFeeds {
             let outlet = registry.feeds.iter().find(|f| f.url == url).map(|f| f.outlet.clone()).ok_or_else(|| {
                 DemoError::Broken { file: "demo/feeds.opml", reason: format!("no outline for {url}") }
             })?;
-            let context = FeedContext { feed_url: &url, outlet: &outlet, fetched: now, content_type: None };
+            let context = FeedContext {
+                feed_url: &url,
+                outlet: &outlet,
+                fetched: now,
+                content_type: None,
+                content_location: None,
+            };
             // Sample dates may be ahead of the machine's clock; they are
             // moved below, so the future check must not replace them.
             let lenient = CleanConfig { future_tolerance_secs: DEMO_FUTURE_TOLERANCE_SECS, ..clean.clone() };

@@ -15,6 +15,7 @@ pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod methodology;
 pub mod metrics;
 pub mod outlets;
 pub mod pages;

@@ -40,12 +40,12 @@ pub struct Layout {
 }
 
 impl Layout {
-    fn new(state: &AppState, title: impl Into<String>, nav: &'static str) -> Layout {
+    pub(crate) fn new(state: &AppState, title: impl Into<String>, nav: &'static str) -> Layout {
         Layout { title: title.into(), demo: state.demo, nav, query: String::new() }
     }
 }
 
-fn respond(state: &AppState, page: Result<impl Into<Bytes>, AppError>) -> Response {
+pub(crate) fn respond(state: &AppState, page: Result<impl Into<Bytes>, AppError>) -> Response {
     match page {
         Ok(html) => Html(html.into()).into_response(),
         Err(error) => error_response(state, error),
@@ -124,11 +124,16 @@ pub struct BulletItem {
 
 pub struct CoverageBox {
     pub sources: u32,
+    /// "1 source", "3 sources".
+    pub sources_label: String,
     pub articles: u32,
+    /// "1 article", "334 articles".
+    pub articles_label: String,
     pub originals: u32,
     pub left: u32,
     pub center: u32,
     pub right: u32,
+    pub disputed: u32,
     pub unrated: u32,
     pub first_reported: Option<FirstReportedItem>,
     pub first_published: When,
@@ -240,11 +245,14 @@ fn story_page(state: &AppState, story: &StoryRecord, sort: ArticleSort) -> Story
     let c = &view.coverage;
     let coverage = CoverageBox {
         sources: c.outlets,
+        sources_label: format!("{} source{}", c.outlets, plural(c.outlets)),
         articles: c.articles,
+        articles_label: format!("{} article{}", c.articles, plural(c.articles)),
         originals: c.originals,
         left: c.lean.left,
         center: c.lean.center,
         right: c.lean.right,
+        disputed: c.lean.disputed,
         unrated: c.lean.unrated,
         first_reported: c.first_reported.as_ref().map(|f| FirstReportedItem {
             outlet: sources.outlet_name(&f.outlet),

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use parallax_core::story::TimelineHour;
-use parallax_core::{LeanBucket, LeanCounts, StoryView};
+use parallax_core::{ArticleKind, LeanBucket, LeanCounts, OutletLean, StoryView};
 use parallax_coverage::{BlindspotConfig, OutletProfile};
 use parallax_store::{StoryHead, StoryRecord};
 
@@ -64,11 +64,17 @@ pub struct SideStyle {
 }
 
 pub fn side_style(side: Option<LeanBucket>) -> SideStyle {
-    match side {
-        Some(LeanBucket::Left) => SideStyle { label: "Left", class: "left" },
-        Some(LeanBucket::Center) => SideStyle { label: "Center", class: "center" },
-        Some(LeanBucket::Right) => SideStyle { label: "Right", class: "right" },
-        None => SideStyle { label: "Unrated", class: "unrated" },
+    stance_style(side.into())
+}
+
+/// How pages name and colour where an outlet stands.
+pub fn stance_style(stance: OutletLean) -> SideStyle {
+    match stance {
+        OutletLean::Side(LeanBucket::Left) => SideStyle { label: "Left", class: "left" },
+        OutletLean::Side(LeanBucket::Center) => SideStyle { label: "Center", class: "center" },
+        OutletLean::Side(LeanBucket::Right) => SideStyle { label: "Right", class: "right" },
+        OutletLean::Disputed => SideStyle { label: "Disputed", class: "disputed" },
+        OutletLean::Unrated => SideStyle { label: "Unrated", class: "unrated" },
     }
 }
 
@@ -114,11 +120,13 @@ pub struct BiasBar {
     pub left: u32,
     pub center: u32,
     pub right: u32,
+    pub disputed: u32,
     pub unrated: u32,
     pub segments: Vec<Segment>,
-    /// "38% of the sources are Center", or why there is no split.
+    /// "Center: 3 of 5 rated sources (60%)", a tie said as a tie, or why
+    /// there is no split.
     pub headline: String,
-    /// For screen readers: every side's share.
+    /// For screen readers: every side's share, and what is not in it.
     pub description: String,
 }
 
@@ -147,24 +155,41 @@ impl BiasBar {
             });
             x += width;
         }
-        let headline = match segments.iter().max_by_key(|s| (s.count, std::cmp::Reverse(s.x as i64))) {
-            Some(top) => format!("{}% of the sources are {}", top.percent, top.label),
-            None => "No source covering this story is rated yet".to_string(),
-        };
-        let description = if segments.is_empty() {
-            headline.clone()
-        } else {
-            segments.iter().map(|s| format!("{} {}%", s.label, s.percent)).collect::<Vec<_>>().join(", ")
-        };
+        let headline = split_headline(&segments, rated);
+        let mut parts: Vec<String> = segments.iter().map(|s| format!("{} {}%", s.label, s.percent)).collect();
+        if segments.is_empty() {
+            parts.push(headline.clone());
+        }
+        for (count, what) in [(lean.disputed, "disputed"), (lean.unrated, "unrated")] {
+            if count > 0 {
+                parts.push(format!("{count} {what} source{} not counted", plural(count)));
+            }
+        }
         BiasBar {
             left: lean.left,
             center: lean.center,
             right: lean.right,
+            disputed: lean.disputed,
             unrated: lean.unrated,
             segments,
             headline,
-            description,
+            description: parts.join(", "),
         }
+    }
+}
+
+/// The bar's one-line reading: the largest side with its count, or the
+/// sides that tie for it.
+fn split_headline(segments: &[Segment], rated: u32) -> String {
+    let Some(top) = segments.iter().map(|s| s.count).max() else {
+        return "No source covering this story is rated yet".to_string();
+    };
+    let leaders: Vec<&Segment> = segments.iter().filter(|s| s.count == top).collect();
+    let of_rated = format!("of {rated} rated source{}", plural(rated));
+    match leaders.as_slice() {
+        [only] => format!("{}: {} {of_rated} ({}%)", only.label, only.count, only.percent),
+        [a, b] => format!("{} and {} tie: {} each {of_rated}", a.label, b.label, top),
+        _ => format!("Evenly split: {top} Left, {top} Center, {top} Right"),
     }
 }
 
@@ -310,13 +335,10 @@ impl Timeline {
         for hour in hours {
             let index = usize::try_from((hour.hour - first).num_hours() / hours_per_column).unwrap_or(0);
             if let Some(bin) = bins.get_mut(index) {
-                bin.left += hour.articles.left;
-                bin.center += hour.articles.center;
-                bin.right += hour.articles.right;
-                bin.unrated += hour.articles.unrated;
+                bin.merge(&hour.articles);
             }
         }
-        let peak = bins.iter().map(|b| b.rated() + b.unrated).max().unwrap_or(0).max(1);
+        let peak = bins.iter().map(LeanCounts::total).max().unwrap_or(0).max(1);
         let slot = Self::WIDTH / bins.len() as f64;
         let column_width = (slot * 0.8).clamp(1.0, 40.0);
         let scale = (Self::HEIGHT - 4.0) / f64::from(peak);
@@ -326,9 +348,13 @@ impl Timeline {
             .map(|(i, bin)| {
                 let mut top = Self::HEIGHT;
                 let mut rects = Vec::new();
-                for (count, class) in
-                    [(bin.left, "left"), (bin.center, "center"), (bin.right, "right"), (bin.unrated, "unrated")]
-                {
+                for (count, class) in [
+                    (bin.left, "left"),
+                    (bin.center, "center"),
+                    (bin.right, "right"),
+                    (bin.disputed, "disputed"),
+                    (bin.unrated, "unrated"),
+                ] {
                     if count == 0 {
                         continue;
                     }
@@ -337,7 +363,7 @@ impl Timeline {
                     rects.push(TimelineRect { y: top, height, class });
                 }
                 let start = first + Duration::hours(i as i64 * hours_per_column);
-                let total = bin.rated() + bin.unrated;
+                let total = bin.total();
                 TimelineColumn {
                     x: slot * i as f64 + (slot - column_width) / 2.0,
                     rects,
@@ -439,10 +465,19 @@ pub struct OutletBadge {
 
 impl OutletBadge {
     pub fn new(info: &OutletInfo) -> OutletBadge {
-        let side = side_style(info.side());
+        let side = stance_style(info.profile.stance());
+        let views = || {
+            info.profile
+                .leans
+                .iter()
+                .map(|(provider, lean)| format!("{provider}: {}", lean.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let lean_label = match info.profile.lean {
+            _ if info.profile.disputed => format!("Providers disagree ({})", views()),
             Some(lean) if info.lean_by.is_empty() => human_label(lean.as_str()),
-            Some(lean) => format!("{} (rated by {})", human_label(lean.as_str()), info.lean_by.join(", ")),
+            Some(lean) => format!("{} (rated by {})", human_label(lean.as_str()), views()),
             None => "No lean rating".to_string(),
         };
         OutletBadge {
@@ -470,6 +505,8 @@ pub struct ArticleItem {
     /// Its language (ISO 639-1), as the feed or detection gave it: a story
     /// gathers articles in every language.
     pub language: Option<String>,
+    /// "Opinion" or "Analysis"; `None` for news.
+    pub kind: Option<&'static str>,
     published_at: DateTime<Utc>,
 }
 
@@ -534,6 +571,11 @@ pub fn article_items(
                     .and_then(|origin| outlet_of.get(&origin))
                     .map(|domain| outlets.info(domain).display_name().to_string()),
                 language: a.language.clone(),
+                kind: match a.kind() {
+                    ArticleKind::News => None,
+                    ArticleKind::Opinion => Some("Opinion"),
+                    ArticleKind::Analysis => Some("Analysis"),
+                },
                 published_at: a.published,
             }
         })
@@ -542,7 +584,8 @@ pub fn article_items(
         "left" => 0,
         "center" => 1,
         "right" => 2,
-        _ => 3,
+        "disputed" => 3,
+        _ => 4,
     };
     match sort {
         ArticleSort::Time => items.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(a.id.cmp(&b.id))),
@@ -568,15 +611,50 @@ mod tests {
         assert_eq!(percentages(&[0, 0, 0]), [0, 0, 0]);
     }
 
+    fn check_headline(left: u32, center: u32, right: u32, expected: &str) {
+        let bar = BiasBar::new(&LeanCounts { left, center, right, disputed: 1, unrated: 2 });
+        assert_eq!(bar.headline, expected);
+    }
+
+    #[test]
+    fn the_bias_bar_says_a_tie_is_a_tie() {
+        check_headline(1, 1, 1, "Evenly split: 1 Left, 1 Center, 1 Right");
+        check_headline(2, 1, 2, "Left and Right tie: 2 each of 5 rated sources");
+        check_headline(0, 1, 0, "Center: 1 of 1 rated source (100%)");
+        check_headline(0, 0, 0, "No source covering this story is rated yet");
+    }
+
     #[test]
     fn the_bias_bar_names_the_largest_side() {
-        let bar = BiasBar::new(&LeanCounts { left: 2, center: 5, right: 1, unrated: 3 });
-        assert_eq!(bar.headline, "63% of the sources are Center");
-        assert_eq!(bar.description, "Left 25%, Center 63%, Right 12%");
+        let bar = BiasBar::new(&LeanCounts { left: 2, center: 5, right: 1, disputed: 1, unrated: 3 });
+        assert_eq!(bar.headline, "Center: 5 of 8 rated sources (63%)");
+        assert_eq!(
+            bar.description,
+            "Left 25%, Center 63%, Right 12%, 1 disputed source not counted, 3 unrated sources not counted"
+        );
         let widths: f64 = bar.segments.iter().map(|s| s.width).sum();
         assert!((widths - 100.0).abs() < 1e-9);
         let empty = BiasBar::new(&LeanCounts { unrated: 2, ..LeanCounts::default() });
         assert!(empty.segments.is_empty());
+    }
+
+    #[test]
+    fn a_disputed_outlet_says_who_puts_it_where() {
+        let rating = |provider: &str, lean| parallax_core::Rating {
+            outlet: "cbsnews.example".into(),
+            provider: provider.into(),
+            version: "2026".into(),
+            lean: Some(lean),
+            ..Default::default()
+        };
+        let info = OutletInfo::from_ratings(
+            "cbsnews.example",
+            Some("CBS"),
+            &[rating("allsides", parallax_core::Lean::LeanLeft), rating("mbfc", parallax_core::Lean::LeanRight)],
+        );
+        let badge = OutletBadge::new(&info);
+        assert_eq!(badge.side, SideStyle { label: "Disputed", class: "disputed" });
+        assert_eq!(badge.lean_label, "Providers disagree (allsides: lean-left, mbfc: lean-right)");
     }
 
     #[test]

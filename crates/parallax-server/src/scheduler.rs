@@ -238,8 +238,20 @@ impl Scheduler {
                     Utc::now(),
                     embedder.as_deref(),
                 )?;
+                // Ratings imported beside the server (`parallax outlets
+                // import` recounts too; whoever comes first does it).
+                store.merge_outlets_by(&parallax_core::outlet_domain)?;
+                let recount = parallax_ingest::views::recount_rerated_stories(
+                    store.as_mut(),
+                    &config.summary,
+                    &config.blindspot,
+                    &mut |_, _| {},
+                )?;
+                if recount.outlets > 0 {
+                    tracing::info!(outlets = recount.outlets, stories = recount.stories, "recounted re-rated stories");
+                }
                 let indexed = state.search.catch_up(store.as_mut(), state.config.search_batch)?;
-                let changed = report.articles > 0 || indexed > 0;
+                let changed = report.articles > 0 || indexed > 0 || recount.outlets > 0;
                 state.publish(&store.outlets()?, store.counts()?, changed);
                 Ok(Settled { clustered: report.articles, indexed })
             })();

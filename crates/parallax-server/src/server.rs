@@ -83,13 +83,10 @@ impl Server {
         let search =
             Arc::new(SearchIndex::open(&options.data_dir.join(SEARCH_DIR), options.server.search_writer_bytes)?);
         let listen = options.server.listen;
-        let state = Arc::new(AppState::new(
-            ReadPool::new(readers),
-            search,
-            Arc::new(Metrics::default()),
-            options.server,
-            options.demo,
-        ));
+        let state = Arc::new(
+            AppState::new(ReadPool::new(readers), search, Arc::new(Metrics::default()), options.server, options.demo)
+                .with_pipeline(&options.config),
+        );
         state.load().await?;
         let listener = TcpListener::bind(listen).await.map_err(|source| ServerError::Bind { addr: listen, source })?;
         let mut writer: Box<dyn Store> = Box::new(writer);

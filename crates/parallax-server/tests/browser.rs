@@ -109,11 +109,11 @@ fn story_and_home_pages_render_in_chromium() {
             "story",
             "/stories/1?sort=lean",
             &[
-                r#"data-left="2" data-center="1" data-right="1" data-unrated="1""#,
+                r#"data-left="2" data-center="1" data-right="1" data-disputed="0" data-unrated="1""#,
                 r#"<rect class="left" x="0%" y="0" width="50%" height="100%">"#,
                 r#"<rect class="center" x="50%" y="0" width="25%" height="100%">"#,
-                "50% of the sources are Left",
-                "5 Articles",
+                "Left: 2 of 4 rated sources (50%)",
+                "5 articles",
                 r#"<dd data-field="sources">5</dd>"#,
                 r#"<dd data-field="left">2</dd>"#,
                 r#"<dd data-field="center">1</dd>"#,
@@ -127,7 +127,7 @@ fn story_and_home_pages_render_in_chromium() {
             "/",
             &[
                 "Harbor bridge reopens after two years of repairs",
-                r#"data-left="2" data-center="1" data-right="1" data-unrated="1""#,
+                r#"data-left="2" data-center="1" data-right="1" data-disputed="0" data-unrated="1""#,
                 "Top story · 5 sources",
                 "Library opens on Sundays &lt;script&gt;",
             ],

@@ -66,9 +66,11 @@ async fn pages_show_the_corpus() {
         StatusCode::OK,
         &[
             "<h1>Harbor bridge reopens after two years of repairs</h1>",
-            r#"data-left="2" data-center="1" data-right="1" data-unrated="1""#,
-            "50% of the sources are Left",
-            "5 Articles",
+            r#"data-left="2" data-center="1" data-right="1" data-disputed="0" data-unrated="1""#,
+            "Left: 2 of 4 rated sources (50%)",
+            "5 articles",
+            r#"<dd data-field="disputed">0</dd>"#,
+            r#"href="/methodology#disputed""#,
             r#"<dd data-field="sources">5</dd>"#,
             r#"<dd data-field="left">2</dd>"#,
             r#"<dd data-field="unrated">1</dd>"#,
@@ -99,12 +101,26 @@ async fn pages_show_the_corpus() {
         &app,
         "/stories/6",
         StatusCode::OK,
-        &["still being computed", "Library opens on Sundays &#60;script&#62;alert(1)&#60;/script&#62;", "2 Articles"],
+        &["still being computed", "Library opens on Sundays &#60;script&#62;alert(1)&#60;/script&#62;", "2 articles"],
     )
     .await;
     assert!(library.body.contains("&#60;b&#62;now&#60;/b&#62;"), "snippets are text, escaped");
 
     check(&app, "/blindspots", StatusCode::OK, &["Stories the left ignores", "/stories/8\""]).await;
+    check(
+        &app,
+        "/methodology",
+        StatusCode::OK,
+        &[
+            "How Parallax works",
+            r#"<section id="disputed">"#,
+            "among at least 5 rated outlets covering it, that side's share is at most 10%",
+            "opposite side's share is at least 30%",
+            "3 to 5 bullets within 80 words",
+            "in the last 3 days",
+        ],
+    )
+    .await;
     let blindspots = get(&app, "/blindspots").await.body;
     let right_column = blindspots.find("id=\"right-blindspots\"").expect("right column");
     assert!(blindspots.find("/stories/8\"").expect("audit") < right_column, "the audit is the left's blindspot");

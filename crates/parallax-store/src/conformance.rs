@@ -20,6 +20,8 @@ pub fn run_all(fresh: &mut dyn FnMut() -> Box<dyn Store>) {
     stories_record_assignments_copies_and_merges(fresh().as_mut());
     full_text_attempts_are_recorded_once(fresh().as_mut());
     story_listings_filter_page_and_queue(fresh().as_mut());
+    rating_changes_queue_their_outlets(fresh().as_mut());
+    outlets_merge_into_the_domain_they_belong_to(fresh().as_mut());
 }
 
 pub fn rating(outlet: &str, provider: &str, version: &str, lean: Option<Lean>) -> Rating {
@@ -334,4 +336,52 @@ fn full_text_attempts_are_recorded_once(store: &mut dyn Store) {
     let failed = crate::TextOutcome::Failed { reason: "extract: no article body found".into() };
     store.record_article_text(with_outlet[0].id, at, &failed).expect("record failure");
     assert!(store.article_texts(&[with_outlet[0].id]).expect("texts").is_empty());
+}
+
+fn rating_changes_queue_their_outlets(store: &mut dyn Store) {
+    let url = "https://r.example/rss";
+    store.import(&[], &[], &[feed(url, "r.example")]).expect("import feed");
+    store.import(&[], &[], &[feed("https://q.example/rss", "q.example")]).expect("import other feed");
+    assert_eq!(store.touched_outlets(10).expect("touched"), Vec::<String>::new(), "feeds alone touch no outlet");
+    store.insert_articles(&[article(url, "r.example", "g1", "https://r.example/1")]).expect("insert");
+    let id = store.unclustered_articles(10).expect("unclustered")[0].id;
+    let at = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().unwrap_or_default();
+    store.assign_stories(&[StoryAssignment { article: id, story: id, copy_of: None }], &[], at).expect("assign");
+
+    let rated = rating("r.example", "kite", "c4fc3b5", None);
+    store.import(&[], std::slice::from_ref(&rated), &[]).expect("import rating");
+    assert_eq!(store.touched_outlets(10).expect("touched"), ["r.example"], "a new rating touches its outlet");
+    assert_eq!(store.stories_of_outlets(&["r.example".into(), "q.example".into()]).expect("stories"), [id]);
+    store.forget_touched_outlets(&["r.example".into()]).expect("forget");
+    assert!(store.touched_outlets(10).expect("touched").is_empty());
+
+    store.import(&[], std::slice::from_ref(&rated), &[]).expect("same rating again");
+    assert!(store.touched_outlets(10).expect("touched").is_empty(), "an identical re-import touches nothing");
+    let mut owned = rated;
+    owned.owner = Some("A Family Trust".into());
+    store.import(&[], &[owned], &[]).expect("revised rating");
+    assert_eq!(store.touched_outlets(10).expect("touched"), ["r.example"], "a revised rating touches its outlet");
+}
+
+fn outlets_merge_into_the_domain_they_belong_to(store: &mut dyn Store) {
+    let feed_url = "https://www1.m.example/rss";
+    let ratings = [
+        rating("www1.m.example", "mbfc", "2026-08-19", Some(Lean::Right)),
+        rating("www1.m.example", "allsides", "2021", Some(Lean::Right)),
+        rating("m.example", "mbfc", "2026-08-19", Some(Lean::Center)),
+    ];
+    store.import(&[], &ratings, &[feed(feed_url, "www1.m.example")]).expect("import");
+    store.insert_articles(&[article(feed_url, "www1.m.example", "g", "https://www1.m.example/a")]).expect("insert");
+    store.forget_touched_outlets(&["www1.m.example".into(), "m.example".into()]).expect("forget");
+
+    let canonical = |domain: &str| domain.trim_start_matches("www1.").to_string();
+    assert_eq!(store.merge_outlets_by(&canonical).expect("merge"), 1);
+    assert_eq!(store.merge_outlets_by(&canonical).expect("merge again"), 0, "merging is idempotent");
+    assert_eq!(store.outlet_domains().expect("domains"), ["m.example"]);
+    let record = store.outlet("m.example").expect("lookup").expect("merged outlet");
+    let views: Vec<(&str, Option<Lean>)> = record.ratings.iter().map(|r| (r.provider.as_str(), r.lean)).collect();
+    assert_eq!(views, [("allsides", Some(Lean::Right)), ("mbfc", Some(Lean::Center))], "the domain's own rating wins");
+    assert_eq!(record.feeds.len(), 1);
+    assert_eq!(record.articles, 1);
+    assert_eq!(store.touched_outlets(10).expect("touched"), ["m.example"]);
 }

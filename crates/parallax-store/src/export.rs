@@ -27,6 +27,8 @@ pub fn article_json(stored: &Article) -> Value {
         "content_html": a.content_html,
         "truncated": a.truncated,
         "language": a.language,
+        "kind": a.kind().as_str(),
+        "categories": a.categories,
         "published": rfc3339(a.published),
         "date_flag": a.date_flag.map(|f| f.as_str()),
         "fetched": rfc3339(a.fetched),
@@ -53,6 +55,7 @@ pub fn story_json(story: &StoryRecord) -> Value {
                 "title": a.title,
                 "snippet": a.snippet,
                 "language": a.language,
+                "kind": a.kind().as_str(),
                 "published": rfc3339(a.published),
             });
             if let Some(origin) = member.copy_of {

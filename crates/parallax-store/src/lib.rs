@@ -282,6 +282,27 @@ pub trait Store: Send {
 
     /// Clears stories from the touched list once their change is handled.
     fn forget_touched_stories(&mut self, ids: &[i64]) -> Result<()>;
+
+    // ---- Outlets that change after their stories were counted ----
+
+    /// Merges every outlet whose domain `canonical` maps to another domain
+    /// into that outlet (created when missing): its ratings (where the
+    /// target has none from the same provider and version), feeds and
+    /// articles move, and the target is queued as touched. For data stored
+    /// before the host-to-outlet rule changed. Returns how many merged.
+    fn merge_outlets_by(&mut self, canonical: &dyn Fn(&str) -> String) -> Result<usize>;
+
+    /// Outlets whose ratings changed (an import added or revised one, or an
+    /// outlet was merged into them) since they were last forgotten, by
+    /// domain, at most `limit`.
+    fn touched_outlets(&self, limit: usize) -> Result<Vec<String>>;
+
+    /// Clears outlets from the touched list once the stories covering them
+    /// are recounted.
+    fn forget_touched_outlets(&mut self, domains: &[String]) -> Result<()>;
+
+    /// Live stories with an article from any of these outlets, by id.
+    fn stories_of_outlets(&self, domains: &[String]) -> Result<Vec<i64>>;
 }
 
 /// Which live stories a listing wants; every field narrows it.

@@ -1,5 +1,7 @@
 //! The embedded default: one SQLite file in WAL mode.
 
+mod outlet_changes;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -22,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_story_listings.sql"),
     include_str!("migrations/0005_article_texts.sql"),
     include_str!("migrations/0006_article_categories.sql"),
+    include_str!("migrations/0007_outlet_touches.sql"),
 ];
 
 /// How long a writer waits for another connection's lock before failing.
@@ -791,6 +794,22 @@ impl Store for SqliteStore {
             .map_err(sql("query touched stories"))?
             .collect::<rusqlite::Result<Vec<i64>>>()
             .map_err(sql("read touched story"))
+    }
+
+    fn merge_outlets_by(&mut self, canonical: &dyn Fn(&str) -> String) -> Result<usize> {
+        SqliteStore::merge_outlets_by(self, canonical)
+    }
+
+    fn touched_outlets(&self, limit: usize) -> Result<Vec<String>> {
+        self.touched_outlet_domains(limit)
+    }
+
+    fn forget_touched_outlets(&mut self, domains: &[String]) -> Result<()> {
+        self.forget_outlet_touches(domains)
+    }
+
+    fn stories_of_outlets(&self, domains: &[String]) -> Result<Vec<i64>> {
+        self.live_stories_of(domains)
     }
 
     fn forget_touched_stories(&mut self, ids: &[i64]) -> Result<()> {

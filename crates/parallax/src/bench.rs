@@ -96,7 +96,13 @@ fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
     while passes == 0 || started.elapsed() < Duration::from_secs_f64(args.seconds) {
         for feed in &corpus {
             let url = format!("http://bench.invalid/{}", feed.name);
-            let context = FeedContext { feed_url: &url, outlet: "bench.invalid", fetched, content_type: None };
+            let context = FeedContext {
+                feed_url: &url,
+                outlet: "bench.invalid",
+                fetched,
+                content_type: None,
+                content_location: None,
+            };
             let parsed = parallax_feed::parse_feed(&feed.body, &context, &config.clean)
                 .with_context(|| format!("generated feed {} did not parse", feed.name))?;
             articles += parsed.articles.len();
@@ -141,14 +147,7 @@ fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
     config.fetch.allow_private_networks = true;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let started = Instant::now();
-    let feeds = store.feeds(None)?;
-    let summary = runtime.block_on(parallax_ingest::ingest(
-        &mut store,
-        feeds,
-        &config,
-        &IngestOptions::default(),
-        &NoProgress,
-    ))?;
+    let summary = ingest_registered(&runtime, &mut store, &config)?;
     let elapsed = started.elapsed().as_secs_f64();
     println!(
         "ingest over loopback (all cores, SQLite): {} feeds, {} articles stored in {elapsed:.2} s: {:.0} feeds/s, {:.0} articles/s, {} failed",
@@ -159,6 +158,16 @@ fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
         summary.failed.len()
     );
     Ok(())
+}
+
+/// One `ingest` round over every feed registered in `store`, quietly.
+pub(crate) fn ingest_registered(
+    runtime: &tokio::runtime::Runtime,
+    store: &mut SqliteStore,
+    config: &Config,
+) -> Result<parallax_ingest::IngestSummary> {
+    let feeds = store.feeds(None)?;
+    Ok(runtime.block_on(parallax_ingest::ingest(store, feeds, config, &IngestOptions::default(), &NoProgress))?)
 }
 
 /// One generated feed: a file name and its RSS bytes.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use parallax_core::{Rating, outlet_domain_for_host};
+use parallax_core::{Rating, outlet_domain};
 use parallax_ingest::{FeedOutcome, IngestOptions, IngestSummary, Progress};
 use parallax_store::{FeedStatus, Store};
 
@@ -78,7 +78,7 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
         "stories: {} articles placed, {} new stories, {} wire copies, {} merges",
         stories.articles, stories.new_stories, stories.copies, stories.merges
     );
-    Ok(())
+    recount_rerated(&mut store, &config)
 }
 
 /// Registers the feeds to fetch: those of the OPML files given (returned,
@@ -189,16 +189,17 @@ pub enum OutletsCommand {
     },
 }
 
-pub fn outlets(data_dir: &Path, command: OutletsCommand) -> Result<()> {
+pub fn outlets(data_dir: &Path, config_path: Option<&Path>, command: OutletsCommand) -> Result<()> {
     let mut store = open_store(data_dir)?;
     match command {
         OutletsCommand::Import { files } => {
+            let config = load_config(data_dir, config_path)?;
             for path in &files {
                 let bytes = read_file(path)?;
                 import_bytes(&mut store, &file_name(path), &bytes)
                     .with_context(|| format!("cannot import {}", path.display()))?;
             }
-            Ok(())
+            recount_rerated(&mut store, &config)
         }
         OutletsCommand::Show { domain } => show_outlet(&store, &domain),
         OutletsCommand::List { rated } => {
@@ -222,6 +223,41 @@ pub fn outlets(data_dir: &Path, command: OutletsCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Merges outlets stored under a host that belongs to another outlet, then
+/// recounts every stored story covering an outlet whose ratings changed,
+/// with a progress bar on a terminal.
+fn recount_rerated(store: &mut dyn Store, config: &parallax_ingest::Config) -> Result<()> {
+    let merged = store.merge_outlets_by(&parallax_core::outlet_domain)?;
+    if merged > 0 {
+        eprintln!("{merged} outlets stored under a server alias or subdomain merged into the outlet they belong to");
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} stories recounted")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let recount = parallax_ingest::views::recount_rerated_stories(
+        store,
+        &config.summary,
+        &config.blindspot,
+        &mut |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )?;
+    bar.finish_and_clear();
+    if recount.outlets > 0 {
+        eprintln!(
+            "recounted {} stor{} covered by {} outlet{} with new or changed ratings",
+            recount.stories,
+            if recount.stories == 1 { "y" } else { "ies" },
+            recount.outlets,
+            if recount.outlets == 1 { "" } else { "s" }
+        );
+    }
+    Ok(())
 }
 
 /// Imports one file and prints what it held and what changed.
@@ -276,8 +312,7 @@ fn show_outlet(store: &dyn Store, query: &str) -> Result<()> {
         .next()
         .unwrap_or_default()
         .to_string();
-    let registered = store.outlet_domains()?;
-    let domain = outlet_domain_for_host(&host, |d| registered.binary_search_by(|r| r.as_str().cmp(d)).is_ok());
+    let domain = outlet_domain(&host);
     let Some(record) = store.outlet(&domain)? else {
         bail!(
             "no outlet {domain} is known; import a list first, e.g. `parallax outlets import ../shared/data/ratings/mbfc-current/combined.json`"

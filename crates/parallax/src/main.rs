@@ -7,6 +7,7 @@ mod cluster_cmd;
 mod commands;
 mod data_dir;
 mod embedder;
+mod eval_feeds;
 mod extract_cmd;
 mod jsonl;
 mod serve;
@@ -97,6 +98,9 @@ enum EvalCommand {
     /// Shingle precision/recall/F1 of `parallax extract` against the text a
     /// person marked as the article body, and the time per page.
     Extract(extract_cmd::EvalExtractArgs),
+    /// Pass/fail of Parallax's feed reading on feedparser's test suite (read
+    /// from a path you give, never shipped), per field and folder.
+    Feeds(eval_feeds::EvalFeedsArgs),
 }
 
 /// `parallax export stories | head` should stop quietly when `head` has
@@ -139,7 +143,7 @@ fn main() -> std::process::ExitCode {
         .init();
     let result = match cli.command {
         Command::Ingest(args) => commands::ingest(&cli.data_dir, cli.config.as_deref(), args),
-        Command::Outlets(command) => commands::outlets(&cli.data_dir, command),
+        Command::Outlets(command) => commands::outlets(&cli.data_dir, cli.config.as_deref(), command),
         Command::Feeds(args) => commands::feeds(&cli.data_dir, args),
         Command::Export(command) => commands::export(&cli.data_dir, command),
         Command::Cluster(args) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
@@ -154,6 +158,8 @@ fn main() -> std::process::ExitCode {
             .and_then(|config| extract_cmd::run_extract(args, &config.extract)),
         Command::Eval(EvalCommand::Extract(args)) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
             .and_then(|config| extract_cmd::run_eval(args, &config.extract)),
+        Command::Eval(EvalCommand::Feeds(args)) => data_dir::load_config(&cli.data_dir, cli.config.as_deref())
+            .and_then(|config| eval_feeds::run(&args, &config)),
         Command::Bench(command) => {
             data_dir::load_config(&cli.data_dir, cli.config.as_deref()).and_then(|config| bench::run(command, &config))
         }

@@ -53,18 +53,25 @@ pub fn sanitize_html(html: &str, base_url: Option<&Url>) -> String {
     if let Some(repaired) = undo_double_escaped_entities(&html) {
         html = Cow::Owned(repaired);
     }
+    sanitize_markup(&html, base_url)
+}
+
+/// [`sanitize_html`] for HTML that is known to be markup as written (XHTML
+/// from a feed, serialised): nothing is unescaped first, so the text
+/// `&lt;blink&gt;` stays text.
+pub(crate) fn sanitize_markup(html: &str, base_url: Option<&Url>) -> String {
     if !html.contains('<') {
         // Many descriptions are plain text. Without a `<` no element can
         // exist, so escaping the decoded text is exactly what sanitising
         // would produce, without building a DOM.
-        return html_escape::encode_text(decode_entities(&html).trim()).into_owned();
+        return html_escape::encode_text(decode_entities(html).trim()).into_owned();
     }
     SANITIZER.with_borrow_mut(|builder| {
         builder.url_relative(match base_url {
             Some(base) => UrlRelative::RewriteWithBase(base.clone()),
             None => UrlRelative::Deny,
         });
-        builder.clean(&html).to_string().trim().to_string()
+        builder.clean(html).to_string().trim().to_string()
     })
 }
 

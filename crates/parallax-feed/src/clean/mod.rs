@@ -10,8 +10,10 @@ mod truncation;
 mod url;
 
 pub use html::sanitize_html;
+pub(crate) use html::sanitize_markup;
 pub use language::{FeedLanguages, detect_language};
 pub use text::plain_text;
+pub(crate) use text::{markup_text, normalise_plain_text, windows_1252_c1};
 pub use truncation::is_truncated;
 pub(crate) use url::canonical;
 pub use url::canonical_url;

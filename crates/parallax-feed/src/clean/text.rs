@@ -98,11 +98,48 @@ const SPECIAL_BYTES: [bool; 256] = {
 /// but only when what follows `&amp;` really is an entity, so `AT&amp;T`
 /// stays `AT&T`.
 pub fn plain_text(input: &str) -> String {
+    scan(input, Escaping::Repaired)
+}
+
+/// Plain text of HTML that is known to be markup and nothing more (XHTML
+/// from a feed, serialised): tags stripped and entities decoded once, as a
+/// browser would, so `&lt;blink&gt;` is the text `<blink>`.
+pub(crate) fn markup_text(input: &str) -> String {
+    scan(input, Escaping::AsWritten)
+}
+
+/// Text that is already plain (Atom `type="text"`): only whitespace is
+/// collapsed and invisible characters dropped; `<b>` and `&amp;` stay as
+/// they are, since that is what the publisher wrote.
+pub(crate) fn normalise_plain_text(input: &str) -> String {
+    let mut sink = Sink::with_capacity(input.len());
+    sink.push_str(input);
+    sink.out
+}
+
+/// A character in U+0080..=U+009F read as windows-1252, as HTML5 reads
+/// `&#146;`; any other character unchanged.
+pub(crate) fn windows_1252_c1(c: char) -> char {
+    match c {
+        '\u{80}'..='\u{9f}' => WINDOWS_1252_C1[c as usize - 0x80],
+        other => other,
+    }
+}
+
+/// Whether escaped markup and double-escaped entities are repaired.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Escaping {
+    Repaired,
+    AsWritten,
+}
+
+fn scan(input: &str, escaping: Escaping) -> String {
     let mut scanner = Scanner {
         input,
         bytes: input.as_bytes(),
         sink: Sink::with_capacity(input.len()),
         no_raw_close_from: usize::MAX,
+        escaping,
     };
     scanner.run();
     scanner.sink.out
@@ -148,6 +185,7 @@ struct Scanner<'a> {
     /// Once a search for `>` from some position found none, no later
     /// search can; remembering it keeps `<a<a<a...` linear.
     no_raw_close_from: usize,
+    escaping: Escaping,
 }
 
 impl Scanner<'_> {
@@ -192,7 +230,10 @@ impl Scanner<'_> {
     /// section that a generator nested or escaped; it is never content.
     fn cdata_close(&mut self, pos: usize) -> usize {
         let rest = &self.bytes[pos..];
-        if rest.starts_with(b"]]>") {
+        if self.escaping == Escaping::AsWritten {
+            self.sink.push_char(']');
+            pos + 1
+        } else if rest.starts_with(b"]]>") {
             pos + 3
         } else if rest.starts_with(b"]]&gt;") {
             pos + 6
@@ -208,6 +249,13 @@ impl Scanner<'_> {
             self.sink.push_char('&');
             return pos + 1;
         };
+        if self.escaping == Escaping::AsWritten {
+            match decoded {
+                Decoded::Str(s) => self.sink.push_str(s),
+                Decoded::Char(c) => self.sink.push_char(c),
+            }
+            return end;
+        }
         if decoded == Decoded::Str("&")
             && let Some((inner, inner_end)) = decode_entity_strict(self.bytes, end)
         {
@@ -461,6 +509,7 @@ impl Sink {
     }
 
     fn push_char(&mut self, c: char) {
+        let c = windows_1252_c1(c);
         if c.is_whitespace() || c.is_control() {
             self.space();
         } else if !is_invisible(c) {
@@ -545,8 +594,21 @@ mod tests {
     #[test]
     fn removes_invisible_and_control_characters() {
         check("zero\u{200b}width\u{feff} soft\u{ad}hyphen", "zerowidth softhyphen");
-        check("a\u{2003}\u{3000}b\u{0}c\u{85}d", "a b c d");
+        check("a\u{2003}\u{3000}b\u{0}c\u{85}d", "a b c…d");
         check("ZWJ 👩\u{200d}💻 stays", "ZWJ 👩\u{200d}💻 stays");
+    }
+
+    #[test]
+    fn repairs_c1_controls_as_windows_1252() {
+        check("it\u{92}s \u{93}quoted\u{94}", "it’s “quoted”");
+        check("it&#146;s", "it’s");
+    }
+
+    #[test]
+    fn reads_markup_and_plain_text_as_written() {
+        assert_eq!(super::markup_text("<p>History of the &lt;blink&gt; tag</p>"), "History of the <blink> tag");
+        assert_eq!(super::markup_text("AT&amp;amp;T ]]>"), "AT&amp;T ]]>");
+        assert_eq!(super::normalise_plain_text("  a <b>\n\u{200b}&amp; b\u{92} "), "a <b> &amp; b’");
     }
 
     #[test]

@@ -114,7 +114,7 @@ fn check(cases: &[Case], extra_routes: Vec<(String, Route)>) -> Ingested {
 
 fn outlet_for(path: &str) -> String {
     let name: String = path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    format!("{}.fixture.example", name.trim_matches('-'))
+    format!("{}-fixture.example", name.trim_matches('-'))
 }
 
 /// A file whose content an external entity asks for; it must never be stored.

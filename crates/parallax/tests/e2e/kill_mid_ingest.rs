@@ -46,15 +46,14 @@ per_host_concurrency = 64
 ";
 
 fn good_feed(n: usize) -> Route {
-    let items = (1..=ARTICLES_PER_FEED).map(|item| {
-        (format!("https://outlet-{n}.example.com/story/{item}"), format!("Outlet {n} reports story {item}"))
-    });
+    let items = (1..=ARTICLES_PER_FEED)
+        .map(|item| (format!("https://outlet-{n}.example/story/{item}"), format!("Outlet {n} reports story {item}")));
     let body = rss_document(&format!("Outlet {n}"), items).into_bytes();
     Route::Body { status: 200, headers: Vec::new(), body }
 }
 
 fn stalled_feed(n: usize) -> Route {
-    let body = rss_document("Stalled", [(format!("https://stalled-{n}.example.com/1"), "Never".to_string())]);
+    let body = rss_document("Stalled", [(format!("https://stalled-{n}.example/1"), "Never".to_string())]);
     Route::Drip { body: body.into_bytes(), interval: Duration::from_secs(1) }
 }
 
@@ -65,9 +64,9 @@ fn kill_9_mid_ingest_keeps_every_article_reported_stored() {
     let fixtures = Fixtures::start(routes);
     let dir = DataDir::new(CONFIG);
     let mut feeds: Vec<(String, String)> =
-        (0..GOOD_FEEDS).map(|n| (fixtures.url(&format!("/feed-{n}.xml")), format!("outlet-{n}.example.com"))).collect();
+        (0..GOOD_FEEDS).map(|n| (fixtures.url(&format!("/feed-{n}.xml")), format!("outlet-{n}.example"))).collect();
     feeds.extend(
-        (0..STALLED_FEEDS).map(|n| (fixtures.url(&format!("/stalled-{n}.xml")), format!("stalled-{n}.example.com"))),
+        (0..STALLED_FEEDS).map(|n| (fixtures.url(&format!("/stalled-{n}.xml")), format!("stalled-{n}.example"))),
     );
     dir.register(&feeds);
 

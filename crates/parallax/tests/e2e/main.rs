@@ -12,5 +12,6 @@ mod hostile_feeds;
 mod kill_mid_ingest;
 mod opml;
 mod private_networks;
+mod ratings;
 mod real_articles;
 mod stories;

@@ -22,12 +22,12 @@ fn opml(feeds: &[(String, String)]) -> String {
 
 #[test]
 fn opml_registers_feeds_on_loopback_addresses() {
-    let body = rss_document("Listed", [("https://listed.example.com/1".to_string(), "Listed story".to_string())]);
+    let body = rss_document("Listed", [("https://listed.example/1".to_string(), "Listed story".to_string())]);
     let fixtures = Fixtures::start(vec![("/feed.xml".to_string(), rss_route(body.into_bytes(), "listed"))]);
     let dir = DataDir::new("");
     let url = fixtures.url("/feed.xml");
     let opml_path = dir.path().join("feeds.opml");
-    std::fs::write(&opml_path, opml(&[(url.clone(), "listed.example.com".to_string())])).expect("write the OPML");
+    std::fs::write(&opml_path, opml(&[(url.clone(), "listed.example".to_string())])).expect("write the OPML");
 
     let opml_arg = opml_path.to_str().expect("UTF-8 temporary path");
     let ingest = dir.ingest(&["--opml", opml_arg, "--allow-private-networks"]);
@@ -35,5 +35,5 @@ fn opml_registers_feeds_on_loopback_addresses() {
     assert_eq!(ingest.event(&url).kind, FeedEventKind::Stored { new: 1, duplicate: 0 }, "{}", ingest.stderr);
     let articles = dir.export();
     assert_eq!(articles.len(), 1);
-    assert_eq!(articles[0].outlet, "listed.example.com");
+    assert_eq!(articles[0].outlet, "listed.example");
 }

@@ -27,12 +27,12 @@ fn feed(domain: &str) -> Route {
 
 #[test]
 fn a_redirect_from_an_allowed_network_to_loopback_is_refused() {
-    let loopback = FixtureServer::start(vec![("/feed.xml".to_string(), feed("loopback.example.com"))])
+    let loopback = FixtureServer::start(vec![("/feed.xml".to_string(), feed("loopback.example"))])
         .expect("start the server on 127.0.0.1");
     let allowed = FixtureServer::start_on(
         ALLOWED_HOST,
         vec![
-            ("/feed.xml".to_string(), feed("intranet.example.com")),
+            ("/feed.xml".to_string(), feed("intranet.example")),
             ("/moved".to_string(), Route::Redirect { status: 301, location: loopback.url("/feed.xml") }),
         ],
     )
@@ -40,9 +40,9 @@ fn a_redirect_from_an_allowed_network_to_loopback_is_refused() {
     let dir = DataDir::new(CONFIG);
     let (intranet, moved, direct) = (allowed.url("/feed.xml"), allowed.url("/moved"), loopback.url("/feed.xml"));
     dir.register(&[
-        (intranet.clone(), "intranet.example.com".to_string()),
+        (intranet.clone(), "intranet.example".to_string()),
         (moved.clone(), "moved.example.com".to_string()),
-        (direct.clone(), "loopback.example.com".to_string()),
+        (direct.clone(), "loopback.example".to_string()),
     ]);
 
     let ingest = dir.ingest(&[]);

@@ -66,7 +66,7 @@ const FIRST_PUBLISHED: i64 = 1_717_200_000;
 /// `(outlet, rated lean)`: the feed that gets each story's article at that
 /// position.
 const OUTLETS: [(&str, &str); 3] =
-    [("left.neus.test", "left"), ("center.neus.test", "center"), ("right.neus.test", "right")];
+    [("left-neus.test", "left"), ("center-neus.test", "center"), ("right-neus.test", "right")];
 
 /// The articles' pages are not served (NeuS has only title and lead), so
 /// the full-text stage would only wait on hosts that do not exist.
@@ -284,6 +284,7 @@ fn check_real_grouping(count: usize) -> Option<Scores> {
             "left": count_side(Some("left")),
             "center": count_side(Some("center")),
             "right": count_side(Some("right")),
+            "disputed": 0,
             "unrated": count_side(None),
         });
         assert_eq!(coverage["lean"], expected_lean, "lean counts of story {id}");

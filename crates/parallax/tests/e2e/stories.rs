@@ -131,7 +131,10 @@ fn each_event_becomes_one_story_with_exact_lean_counts() {
         let coverage = &story["coverage"];
         assert_eq!(coverage["articles"], 4);
         assert_eq!(coverage["outlets"], 4);
-        assert_eq!(coverage["lean"], serde_json::json!({"left": 2, "center": 1, "right": 1, "unrated": 0}));
+        assert_eq!(
+            coverage["lean"],
+            serde_json::json!({"left": 2, "center": 1, "right": 1, "disputed": 0, "unrated": 0})
+        );
         assert_eq!(coverage["factuality"]["very-high"], 1);
         assert_eq!(coverage["ownership"]["corporate"], 4);
         assert_eq!(coverage["blindspot"], Value::Null);

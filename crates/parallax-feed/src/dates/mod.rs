@@ -1,13 +1,17 @@
 //! Publication dates: lenient parsing, and the rules that replace a date
 //! nobody should believe with the fetch time.
 
+mod months;
+
+use std::borrow::Cow;
+
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use parallax_core::DateFlag;
 
-/// What the timestamp parser hands feed-rs for a date element whose text
-/// it cannot read. feed-rs drops unparsable dates silently; this stand-in
-/// survives into the entry, so "had a date, but garbage" stays
-/// distinguishable from "had no date".
+/// What the timestamp parser gives for a date element whose text it cannot
+/// read. This stand-in survives into the entry (feed-rs, for JSON Feed,
+/// would drop an unparsable date silently), so "had a date, but garbage"
+/// stays distinguishable from "had no date".
 pub(crate) const UNPARSABLE: DateTime<Utc> = DateTime::<Utc>::MIN_UTC;
 
 /// News feeds did not exist before 1995; an earlier date is a default
@@ -16,7 +20,7 @@ fn earliest_plausible() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(1995, 1, 1, 0, 0, 0).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-/// The timestamp parser given to feed-rs: `None` for an empty element,
+/// The timestamp parser of every date element: `None` for an empty one,
 /// [`UNPARSABLE`] for text that is not a date.
 pub(crate) fn feed_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
@@ -53,13 +57,13 @@ const ZONE_ABBREVIATIONS: &[(&str, &str)] = &[
     ("NZDT", "+1300"),
 ];
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-
 /// Reads the date formats feeds actually use: RFC 3339 (Atom, JSON Feed,
 /// and many RSS feeds despite the spec), RFC 2822 (RSS) with the usual
 /// deviations (full month or weekday names, wrong weekday, single-digit
-/// hours, `UTC` or European zone names), and bare ISO dates and times
-/// (taken as UTC).
+/// hours, `UTC` or European zone names, no zone at all), the same written
+/// in another language (`Вт, 07 мая 2024`, `Τρι, 29 Ιούν 2004`,
+/// `الثلاثاء، ٠٧ مايو ٢٠٢٤`, `7 de mayo de 2024`), and bare ISO dates and
+/// times (taken as UTC).
 pub(crate) fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(date) = DateTime::parse_from_rfc3339(text) {
         return Some(date.with_timezone(&Utc));
@@ -70,38 +74,89 @@ pub(crate) fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     parse_loose_rfc2822(text).or_else(|| parse_iso_like(text))
 }
 
+/// Words between the parts of a date in some languages (`7 de mayo de
+/// 2024`, `7 мая 2024 г.`), which carry nothing.
+const FILLER_WORDS: [&str; 7] = ["de", "del", "di", "at", "um", "г", "года"];
+
 fn parse_loose_rfc2822(text: &str) -> Option<DateTime<Utc>> {
-    let mut words: Vec<String> = Vec::new();
-    for (index, word) in text.split_whitespace().enumerate() {
-        let word = word.trim_end_matches(',');
-        if index == 0 && word.chars().all(char::is_alphabetic) && !is_month(word) {
+    let text = western_digits(text);
+    let mut text = text.as_ref().to_string();
+    for (two_words, token) in months::TWO_WORD_MONTHS {
+        if text.contains(two_words) {
+            text = text.replace(two_words, token);
+        }
+    }
+    let tokens: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '،')
+        .map(|word| word.trim_end_matches('.'))
+        .filter(|word| !word.is_empty() && !FILLER_WORDS.iter().any(|filler| filler.eq_ignore_ascii_case(word)))
+        .collect();
+    let month_of =
+        |word: &str| (!word.chars().any(|c| c.is_ascii_digit())).then(|| months::month_number(word)).flatten();
+    let months_named = tokens.iter().filter(|word| month_of(word).is_some()).count();
+    let mut words: Vec<String> = Vec::with_capacity(tokens.len());
+    for (index, word) in tokens.iter().enumerate() {
+        let has_digit = word.chars().any(|c| c.is_ascii_digit());
+        // A leading word without digits is the weekday, in whatever
+        // language (it is often wrong anyway, so it is never checked),
+        // unless it is the only month named (`May 7 2024`); French `mar.`
+        // is Tuesday before it is March.
+        if index == 0 && !has_digit && (month_of(word).is_none() || months_named > 1) {
             continue;
         }
-        words.push(normalise_word(word));
+        match month_of(word) {
+            Some(month) => words.push(ENGLISH_MONTHS[month as usize - 1].to_string()),
+            None => words.push(normalise_word(word)),
+        }
     }
     let normalised = words.join(" ");
-    for format in ["%d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M %z", "%b %d %Y %H:%M:%S %z"] {
+    for format in ["%d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M %z", "%b %d %Y %H:%M:%S %z", "%b %d %Y %H:%M %z"] {
         if let Ok(date) = DateTime::parse_from_str(&normalised, format) {
             return Some(date.with_timezone(&Utc));
+        }
+    }
+    // Dates without a zone are read as UTC, as ISO dates without one are.
+    for format in ["%d %b %Y %H:%M:%S", "%d %b %Y %H:%M", "%b %d %Y %H:%M:%S", "%b %d %Y %H:%M"] {
+        if let Ok(date) = NaiveDateTime::parse_from_str(&normalised, format) {
+            return Some(date.and_utc());
+        }
+    }
+    for format in ["%d %b %Y", "%b %d %Y"] {
+        if let Some(date) = NaiveDate::parse_from_str(&normalised, format).ok().and_then(|d| d.and_hms_opt(0, 0, 0)) {
+            return Some(date.and_utc());
         }
     }
     DateTime::parse_from_rfc2822(&normalised).ok().map(|date| date.with_timezone(&Utc))
 }
 
-fn is_month(word: &str) -> bool {
-    word.len() >= 3 && MONTHS.iter().any(|month| word[..3].eq_ignore_ascii_case(month))
+const ENGLISH_MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// Arabic-Indic and Persian digits as ASCII digits, which chrono reads.
+fn western_digits(text: &str) -> Cow<'_, str> {
+    let is_eastern = |c: char| matches!(c, '\u{660}'..='\u{669}' | '\u{6f0}'..='\u{6f9}');
+    if !text.chars().any(is_eastern) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                '\u{660}'..='\u{669}' => char::from(b'0' + (c as u32 - 0x660) as u8),
+                '\u{6f0}'..='\u{6f9}' => char::from(b'0' + (c as u32 - 0x6f0) as u8),
+                other => other,
+            })
+            .collect(),
+    )
 }
 
-/// Shortens month names, pads one-digit hours, and turns zone names into
-/// offsets.
+/// Pads one-digit hours and turns zone names into offsets.
 fn normalise_word(word: &str) -> String {
-    if word.len() > 3 && word.is_ascii() && is_month(word) {
-        return word[..3].to_string();
-    }
     if let Some((_, offset)) = ZONE_ABBREVIATIONS.iter().find(|(name, _)| name.eq_ignore_ascii_case(word)) {
         return (*offset).to_string();
     }
-    if word.len() >= 4 && word.as_bytes()[1] == b':' && word.as_bytes()[0].is_ascii_digit() {
+    let mut chars = word.chars();
+    if let (Some(hour), Some(':')) = (chars.next(), chars.next())
+        && hour.is_ascii_digit()
+    {
         return format!("0{word}");
     }
     word.to_string()
@@ -180,6 +235,37 @@ mod tests {
         check("2024-05-07T12:00:00+0000", noon);
         check("2024-05-07 12:00:00", noon);
         check("2024-05-07", Some("2024-05-07T00:00:00+00:00"));
+    }
+
+    #[test]
+    fn reads_dates_written_in_other_languages() {
+        let noon = Some("2024-05-07T12:00:00+00:00");
+        check("Вт, 07 мая 2024 15:00:00 +0300", noon);
+        check("вторник, 7 мая 2024 г. 12:00", noon);
+        check("Τρι, 07 Μαΐου 2024 15:00:00 +0300", noon);
+        check("Τρίτη, 7 Μαΐ 2024 12:00:00 GMT", noon);
+        check("الثلاثاء، 07 مايو 2024 15:00:00 +0300", noon);
+        check("الثلاثاء، ٠٧ أيار ٢٠٢٤ ١٢:٠٠:٠٠ GMT", noon);
+        check("Di, 07 Mai 2024 14:00:00 +0200", noon);
+        check("mar., 07 mai 2024 14:00:00 +0200", noon);
+        check("martes, 7 de mayo de 2024 12:00:00 GMT", noon);
+        check("wt., 07 maja 2024 14:00:00 +0200", noon);
+        check("Sal, 07 Mayıs 2024 15:00:00 +0300", noon);
+        check("7. toukokuuta 2024 12:00", noon);
+        check("Τρι, 29 Ιούν 2004 12:53:00 GMT", Some("2004-06-29T12:53:00+00:00"));
+        check("ثلاثاء، 07 تشرين الأول 2024 12:00:00 GMT", Some("2024-10-07T12:00:00+00:00"));
+    }
+
+    /// Regression: `word[..3]` on a Cyrillic or Greek weekday panicked and
+    /// cost the feed every entry (feedparser's `http_high_bit_date.xml`).
+    #[test]
+    fn non_ascii_words_never_panic() {
+        for text in
+            ["Вт, 07 мая 2024 12:00:00 +0300", "Πέμ", "é", "ab\u{301}c 1", "日曜日, 07 5月 2024", "\u{0}", "١:٢"]
+        {
+            let _ = parse_date(text);
+            let _ = feed_timestamp(text);
+        }
     }
 
     #[test]
