@@ -503,6 +503,9 @@ pub struct ArticleItem {
     pub published: When,
     /// The outlet this article copies (wire copy), by name.
     pub copy_of: Option<String>,
+    /// Its language (ISO 639-1), as the feed or detection gave it: a story
+    /// gathers articles in every language.
+    pub language: Option<String>,
     /// "Opinion" or "Analysis"; `None` for news.
     pub kind: Option<&'static str>,
     published_at: DateTime<Utc>,
@@ -568,6 +571,7 @@ pub fn article_items(
                     .copy_of
                     .and_then(|origin| outlet_of.get(&origin))
                     .map(|domain| outlets.info(domain).display_name().to_string()),
+                language: a.language.clone(),
                 kind: match a.kind() {
                     ArticleKind::News => None,
                     ArticleKind::Opinion => Some("Opinion"),
