@@ -535,6 +535,8 @@ pub struct RoundView {
     pub articles_new: usize,
     pub articles_clustered: usize,
     pub stories_indexed: usize,
+    /// What each stage did, and each failure and why.
+    pub report: Vec<String>,
     pub error: Option<String>,
 }
 
@@ -574,6 +576,7 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Response {
                 articles_new: r.articles_new,
                 articles_clustered: r.articles_clustered,
                 stories_indexed: r.stories_indexed,
+                report: r.report,
                 error: r.error,
             }),
             next_round: next_round.map(|t| When::new(t, now)),
