@@ -120,6 +120,117 @@ where
     Scores::new(precision, recall, table.items)
 }
 
+/// How the gold stories were cut up by a clustering.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fragmentation {
+    /// Gold stories with at least one scored item.
+    pub gold_stories: usize,
+    /// Mean number of predicted stories a gold story's items went to (1 is
+    /// whole).
+    pub stories_per_gold_story: f64,
+    /// Share of the gold stories of two or more items that were split over
+    /// more than one predicted story.
+    pub split_share: f64,
+}
+
+impl std::fmt::Display for Fragmentation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.2} predicted stories per gold story, {:.1}% of gold stories split ({} gold stories)",
+            self.stories_per_gold_story,
+            100.0 * self.split_share,
+            self.gold_stories
+        )
+    }
+}
+
+/// How many predicted stories each gold story went to.
+pub fn fragmentation<K, P, G>(predicted: &[(K, P)], gold: &[(K, G)]) -> Fragmentation
+where
+    K: Eq + Hash,
+    P: Eq + Hash,
+    G: Eq + Hash,
+{
+    let table = contingency(predicted, gold);
+    let mut pieces = vec![0usize; table.gold_sizes.len()];
+    for &(_, g, _) in &table.overlaps {
+        pieces[g] += 1;
+    }
+    let gold_stories = pieces.len();
+    let splittable = table.gold_sizes.iter().filter(|&&size| size >= 2).count();
+    let split = pieces.iter().filter(|&&n| n > 1).count();
+    Fragmentation {
+        gold_stories,
+        stories_per_gold_story: if gold_stories == 0 {
+            0.0
+        } else {
+            pieces.iter().sum::<usize>() as f64 / gold_stories as f64
+        },
+        split_share: if splittable == 0 { 0.0 } else { split as f64 / splittable as f64 },
+    }
+}
+
+/// Which pairs [`pairwise_by_group`] scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairsOf {
+    /// Pairs of items in one group: with gold topics as groups, precision
+    /// says how often two events of one topic were kept apart.
+    SameGroup,
+    /// Pairs of items in different groups: with languages as groups,
+    /// recall says how often an article joined its story in another
+    /// language.
+    DifferentGroups,
+}
+
+/// Pairwise precision and recall over only the pairs of items whose
+/// `group`s are the same, or differ. Items missing from any of the three
+/// lists are left out. As with [`pairwise`], no pair claimed (or none to
+/// find) scores 1.
+pub fn pairwise_by_group<K, P, G, T>(predicted: &[(K, P)], gold: &[(K, G)], group: &[(K, T)], pairs: PairsOf) -> Scores
+where
+    K: Eq + Hash,
+    P: Eq + Hash,
+    G: Eq + Hash,
+    T: Eq + Hash,
+{
+    let group_of: FxHashMap<&K, &T> = group.iter().map(|(k, t)| (k, t)).collect();
+    let gold_of: FxHashMap<&K, &G> = gold.iter().map(|(k, g)| (k, g)).collect();
+    let mut seen: FxHashMap<&K, ()> = FxHashMap::default();
+    // Cluster sizes of predicted, gold and both, overall and per group.
+    type Sizes<'a, P, G, T> = FxHashMap<(Option<&'a P>, Option<&'a G>, Option<&'a T>), u64>;
+    let mut counts: [Sizes<P, G, T>; 6] = Default::default();
+    let mut items = 0;
+    for (key, story) in predicted {
+        let (Some(&gold_story), Some(&group)) = (gold_of.get(key), group_of.get(key)) else { continue };
+        if seen.insert(key, ()).is_some() {
+            continue;
+        }
+        items += 1;
+        let keys = [
+            (Some(story), None, None),
+            (None, Some(gold_story), None),
+            (Some(story), Some(gold_story), None),
+            (Some(story), None, Some(group)),
+            (None, Some(gold_story), Some(group)),
+            (Some(story), Some(gold_story), Some(group)),
+        ];
+        for (count, key) in counts.iter_mut().zip(keys) {
+            *count.entry(key).or_default() += 1;
+        }
+    }
+    let pairs_in =
+        |count: &FxHashMap<_, u64>| count.values().map(|&n| (n * n.saturating_sub(1) / 2) as f64).sum::<f64>();
+    let [predicted_all, gold_all, both_all, predicted_same, gold_same, both_same] = counts.map(|c| pairs_in(&c));
+    let (predicted_pairs, gold_pairs, both) = match pairs {
+        PairsOf::SameGroup => (predicted_same, gold_same, both_same),
+        PairsOf::DifferentGroups => (predicted_all - predicted_same, gold_all - gold_same, both_all - both_same),
+    };
+    let precision = if predicted_pairs > 0.0 { both / predicted_pairs } else { 1.0 };
+    let recall = if gold_pairs > 0.0 { both / gold_pairs } else { 1.0 };
+    Scores::new(precision, recall, items)
+}
+
 /// Records a run's [`Assignment`]s and answers each article's final story,
 /// following every merge, even for articles long gone from the window.
 #[derive(Debug, Default)]
@@ -195,6 +306,34 @@ mod tests {
         let scores = bcubed(&[(1, 0), (2, 0), (9, 0)], &[(1, 7), (2, 7), (5, 7)]);
         assert_eq!(scores.items, 2);
         assert_eq!(scores.f1, 1.0);
+    }
+
+    #[test]
+    fn fragmentation_counts_pieces_of_gold_stories() {
+        // Gold {1,2,3} went to two stories, {4,5} stayed whole, {6} alone.
+        let predicted = [(1, 10), (2, 10), (3, 11), (4, 12), (5, 12), (6, 13)];
+        let gold = [(1, 7), (2, 7), (3, 7), (4, 8), (5, 8), (6, 9)];
+        let f = fragmentation(&predicted, &gold);
+        assert_eq!(f.gold_stories, 3);
+        assert!((f.stories_per_gold_story - 4.0 / 3.0).abs() < 1e-9);
+        assert!((f.split_share - 0.5).abs() < 1e-9, "one of the two splittable stories is split");
+    }
+
+    #[test]
+    fn pairs_within_and_across_groups() {
+        // Items 1-4 in language a, 5-6 in b. Gold: {1,2,5} {3,4,6}.
+        // Predicted: {1,2,3} {4} {5,6}.
+        let predicted = [(1, 0), (2, 0), (3, 0), (4, 1), (5, 2), (6, 2)];
+        let gold = [(1, 7), (2, 7), (3, 8), (4, 8), (5, 7), (6, 8)];
+        let group = [(1, 'a'), (2, 'a'), (3, 'a'), (4, 'a'), (5, 'b'), (6, 'b')];
+        let same = pairwise_by_group(&predicted, &gold, &group, PairsOf::SameGroup);
+        // Same-language predicted pairs: 1-2 (right), 1-3, 2-3 (wrong), 5-6 (wrong).
+        assert!((same.precision - 0.25).abs() < 1e-9, "{same}");
+        // Same-language gold pairs: 1-2, 3-4: one found.
+        assert!((same.recall - 0.5).abs() < 1e-9, "{same}");
+        let across = pairwise_by_group(&predicted, &gold, &group, PairsOf::DifferentGroups);
+        // Across languages nothing is predicted together; gold has 1-5, 2-5, 3-6, 4-6.
+        assert_eq!((across.precision, across.recall), (1.0, 0.0));
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! one story, online, in the order the articles come.
 //!
 //! This crate owns the clustering model ([`Clusterer`]), its knobs
-//! ([`ClusterConfig`]), wire-copy detection and the clustering scores
-//! ([`eval`]). It must never do I/O (no files, clocks or network: time comes
-//! from the articles) and never hold more than its active window: articles
+//! ([`ClusterConfig`]), wire-copy detection, the clustering scores
+//! ([`eval`]) and the long dated stream resampled from labelled stories
+//! that measures it ([`stream`]). It must never do I/O (no files, clocks or
+//! network: time comes from the articles) and never hold more than its
+//! active window: once the window holds `min_window_articles`, articles
 //! older than `window_secs` leave even a story that is still going, and
 //! rare terms no article in the window uses are forgotten, so memory and
 //! work per article stay flat however long the stream runs.
@@ -12,14 +14,18 @@
 //! The model. An article becomes a unit TF-IDF vector over stemmed title
 //! and lead words (title counted twice, stop words dropped, document
 //! frequencies learned online, the IDF damped by a square root), names
-//! (capitalised words off sentence starts, acronyms) and numbers. Words are kept per language; names and
-//! numbers are shared, so articles in different languages meet only through
-//! them. An inverted index over the articles of the window gives the
+//! (capitalised words off sentence starts, acronyms) and numbers. Words are
+//! kept per language; names and numbers are shared, so articles in
+//! different languages meet only through them: across languages, the cosine
+//! of the names-and-numbers parts of the two vectors stands for the
+//! similarity (`cross_language_weight`), since that is what survives
+//! translation. An inverted index over the articles of the window gives the
 //! article's cosine to every article sharing a rare term with it (common
 //! terms add to those found, and the heaviest few find a story's latest
 //! articles). A story's similarity blends the mean and
 //! the best cosine to its members, and fades for a dated article as it gets
-//! further in time from the story's last update. Two texts that name days
+//! further in time from the story's latest dated member (an undated article
+//! says nothing about when its story happened). Two texts that name days
 //! of the week, none in common, keep only part of their similarity: the
 //! date evidence an undated lead carries. From it goes the crowding
 //! of the neighbourhood (how close the article, and the story's members,
@@ -61,6 +67,7 @@ mod config;
 pub mod eval;
 mod postings;
 mod prefetch;
+pub mod stream;
 mod text;
 mod vector;
 

@@ -7,9 +7,15 @@ use parallax_cluster::{ArticleInput, ClusterConfig, Clusterer};
 const START: i64 = 1_700_000_000;
 const HOUR: i64 = 3600;
 
+/// The time window alone, as in a busy stream that holds more than
+/// `min_window_articles`.
+fn time_window_only() -> ClusterConfig {
+    ClusterConfig { min_window_articles: 0, ..ClusterConfig::default() }
+}
+
 #[test]
 fn a_story_that_keeps_going_keeps_only_its_recent_articles() {
-    let mut clusterer = Clusterer::new(ClusterConfig::default()).expect("valid config");
+    let mut clusterer = Clusterer::new(time_window_only()).expect("valid config");
     let texts = [
         "Rescuers search the rubble in Antakya for survivors of the Hatay earthquake as aftershocks continue.",
         "Aftershocks continue in Hatay as rescuers in Antakya search the rubble for earthquake survivors.",
@@ -37,7 +43,7 @@ fn a_story_that_keeps_going_keeps_only_its_recent_articles() {
 
 #[test]
 fn rare_terms_leave_with_their_articles() {
-    let mut clusterer = Clusterer::new(ClusterConfig::default()).expect("valid config");
+    let mut clusterer = Clusterer::new(time_window_only()).expect("valid config");
     let mut largest = 0;
     let mut smallest_after_peak = usize::MAX;
     for key in 0..12_000u64 {
@@ -60,6 +66,24 @@ fn rare_terms_leave_with_their_articles() {
     }
     assert!(largest <= 70_000, "the vocabulary grew to {largest} terms");
     assert!(smallest_after_peak < 10_000, "a sweep left {smallest_after_peak} terms");
+}
+
+#[test]
+fn a_quiet_stream_keeps_its_stories_past_the_time_window() {
+    // Two articles a week apart: a quiet stream holds far fewer than
+    // `min_window_articles`, so the first story is still there when the
+    // second arrives (the time decay then keeps them apart).
+    let mut clusterer = Clusterer::new(ClusterConfig::default()).expect("valid config");
+    let texts = [
+        "Hatay earthquake: rescuers search Antakya rubble for survivors as aftershocks continue",
+        "Aftershocks in Hatay as Antakya rescuers dig through rubble after the earthquake",
+    ];
+    for (key, text) in texts.iter().enumerate() {
+        let published = Some(START + key as i64 * 7 * 24 * HOUR);
+        clusterer.add(&ArticleInput { key: key as u64, title: text, text, published, ..ArticleInput::default() });
+    }
+    assert_eq!(clusterer.story_of(0), Some(0), "a week on, the quiet window still holds the first article");
+    assert_eq!(clusterer.active_stories(), 2, "a week apart, the same words are another event");
 }
 
 /// Regression: candidates used to be found through rare terms only, so once

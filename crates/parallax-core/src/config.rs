@@ -105,11 +105,17 @@ pub struct IngestConfig {
     pub concurrency: usize,
     /// Feeds fetched at once from one host, to stay polite.
     pub per_host_concurrency: usize,
+    /// Most feeds committed in one transaction (group commit): one fsync
+    /// for all of them, each reported stored only after it.
+    pub commit_max_feeds: usize,
+    /// How long the writer waits for more feeds to join a commit, ms.
+    /// Feeds that arrive while a commit runs join the next one anyway.
+    pub commit_max_wait_ms: u64,
 }
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        IngestConfig { concurrency: 32, per_host_concurrency: 2 }
+        IngestConfig { concurrency: 32, per_host_concurrency: 2, commit_max_feeds: 256, commit_max_wait_ms: 5 }
     }
 }
 
@@ -133,6 +139,11 @@ pub struct FullTextConfig {
     pub always_outlets: Vec<String>,
     /// Outlets whose pages are never fetched (the per-outlet switch).
     pub never_outlets: Vec<String>,
+    /// How far back a round looks for articles still wanting their page,
+    /// by when they were fetched, seconds (two days): older ones have had
+    /// their chance, and the look costs what the recent articles cost,
+    /// however large the archive.
+    pub lookback_secs: i64,
 }
 
 impl Default for FullTextConfig {
@@ -145,6 +156,7 @@ impl Default for FullTextConfig {
             respect_robots_txt: true,
             always_outlets: Vec::new(),
             never_outlets: Vec::new(),
+            lookback_secs: 2 * 24 * 3600,
         }
     }
 }

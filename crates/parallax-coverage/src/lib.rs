@@ -162,6 +162,22 @@ pub struct CoveredArticle<'a> {
     pub copy_of: Option<i64>,
 }
 
+impl<'a> CoveredArticle<'a> {
+    /// A stored article as coverage reads it; `copy_of` is the article it
+    /// copies word for word, if any.
+    pub fn of(article: &'a parallax_core::Article, copy_of: Option<i64>) -> CoveredArticle<'a> {
+        let a = &article.article;
+        CoveredArticle {
+            id: article.id,
+            outlet: &a.outlet,
+            url: &a.url,
+            title: &a.title,
+            published: a.published,
+            copy_of,
+        }
+    }
+}
+
 /// Label for outlets no provider rated for factuality.
 pub const UNRATED: &str = "unrated";
 /// Label for outlets whose ownership is unknown.

@@ -32,21 +32,7 @@ impl Profiles {
 
 /// A story's articles as coverage analytics reads them.
 pub fn covered_articles(story: &StoryRecord) -> Vec<CoveredArticle<'_>> {
-    story
-        .articles
-        .iter()
-        .map(|member| {
-            let a = &member.article.article;
-            CoveredArticle {
-                id: member.article.id,
-                outlet: &a.outlet,
-                url: &a.url,
-                title: &a.title,
-                published: a.published,
-                copy_of: member.copy_of,
-            }
-        })
-        .collect()
+    story.articles.iter().map(|member| CoveredArticle::of(&member.article, member.copy_of)).collect()
 }
 
 /// A story's original articles (wire copies left out: a copy repeats its
@@ -171,27 +157,74 @@ pub fn recounted_view(
 }
 
 /// Recomputes and stores the views of `stories` (ids of live stories; gone
-/// ones are skipped), in one transaction. With a generative endpoint
-/// configured, each story's title and bullets are asked of it, falling back
-/// to the extractive ones (see [`Summarizer`]).
+/// ones are skipped); see [`refresh_views_reporting`].
 pub fn refresh_views(
     store: &mut dyn Store,
     stories: impl IntoIterator<Item = i64>,
     summary: &SummaryConfig,
     blindspots: &BlindspotConfig,
 ) -> Result<usize, StoreError> {
+    refresh_views_reporting(store, stories, summary, blindspots).map(|report| report.stories)
+}
+
+/// What the view stage did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViewReport {
+    /// Stories whose view was recomputed and stored.
+    pub stories: usize,
+    /// `(story, reason)` for each story whose view could not be computed
+    /// (a crash while summarising it): it keeps its previous view.
+    pub failed: Vec<(i64, String)>,
+}
+
+/// Stories whose views are computed between two writes: the model
+/// endpoint, when configured, is asked with no transaction open, and a
+/// crash loses at most this much work.
+const VIEWS_PER_WRITE: usize = 64;
+
+/// Recomputes and stores the views of `stories`, a chunk at a time: read
+/// the chunk, compute its views (with a generative endpoint configured,
+/// each story's title and bullets are asked of it, falling back to the
+/// extractive ones, see [`Summarizer`]), then store them in one
+/// transaction. A story whose view panics is reported and skipped.
+pub fn refresh_views_reporting(
+    store: &mut dyn Store,
+    stories: impl IntoIterator<Item = i64>,
+    summary: &SummaryConfig,
+    blindspots: &BlindspotConfig,
+) -> Result<ViewReport, StoreError> {
     let mut profiles = Profiles::default();
     let mut summarizer = Summarizer::new(summary);
-    let mut views = Vec::new();
-    for id in stories {
-        let Some(story) = store.story(id)? else { continue };
-        let ids: Vec<i64> = story.articles.iter().map(|m| m.article.id).collect();
-        let texts = store.article_texts(&ids)?;
-        let known = profiles.load(store, &story)?;
-        views.push((id, story_view(&story, &texts, known, &mut summarizer, blindspots)));
+    let mut report = ViewReport::default();
+    let ids: Vec<i64> = stories.into_iter().collect();
+    for chunk in ids.chunks(VIEWS_PER_WRITE) {
+        let mut loaded = Vec::with_capacity(chunk.len());
+        for &id in chunk {
+            let Some(story) = store.story(id)? else { continue };
+            let article_ids: Vec<i64> = story.articles.iter().map(|m| m.article.id).collect();
+            let texts = store.article_texts(&article_ids)?;
+            profiles.load(store, &story)?;
+            loaded.push((story, texts));
+        }
+        let mut views = Vec::with_capacity(loaded.len());
+        for (story, texts) in &loaded {
+            let known = &profiles.known;
+            let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                story_view(story, texts, known, &mut summarizer, blindspots)
+            }));
+            match computed {
+                Ok(view) => views.push((story.id, view)),
+                Err(panic) => {
+                    let reason = format!("views: crashed while summarising: {}", crate::panic_message(panic.as_ref()));
+                    tracing::error!(story = story.id, "{reason}");
+                    report.failed.push((story.id, reason));
+                }
+            }
+        }
+        store.set_story_views(&views)?;
+        report.stories += views.len();
     }
-    store.set_story_views(&views)?;
-    Ok(views.len())
+    Ok(report)
 }
 
 /// Stories recounted per transaction while catching up with rating

@@ -171,10 +171,24 @@ fn add_feed(out: &mut Collector, line: Option<usize>, outline: &Outline, categor
         Some(outlet) => outlet,
         None => match domains::from_url(&url) {
             Ok(domain) => domain,
-            Err(reason) => {
-                out.diagnostic(line, format!("{reason}; name its outlet with parallax:outlet; feed skipped"));
-                return;
-            }
+            Err(reason) => match ip_host(&url) {
+                // An intranet or self-hosted feed: its host is the best name
+                // there is, and the operator is told how to give a better one.
+                Some(host) => {
+                    out.diagnostic(
+                        line,
+                        format!(
+                            "{url:?} is on an IP address and names no outlet: its outlet is called {host}; \
+                             give it a name with htmlUrl or parallax:outlet"
+                        ),
+                    );
+                    host
+                }
+                None => {
+                    out.diagnostic(line, format!("{reason}; name its outlet with parallax:outlet; feed skipped"));
+                    return;
+                }
+            },
         },
     };
     let language = out.label(line, "language", outline.language.as_deref().unwrap_or(""), labels::language);
@@ -196,6 +210,15 @@ fn add_feed(out: &mut Collector, line: Option<usize>, outline: &Outline, categor
     let feed =
         FeedSource { url, outlet, title: outline.title.clone().or_else(|| outline.text.clone()), language, categories };
     out.feed(line, feed);
+}
+
+/// The IP address a feed URL's host is, if it is one.
+fn ip_host(url: &str) -> Option<String> {
+    match url::Url::parse(url.trim()).ok()?.host()? {
+        url::Host::Ipv4(address) => Some(address.to_string()),
+        url::Host::Ipv6(address) => Some(address.to_string()),
+        url::Host::Domain(_) => None,
+    }
 }
 
 /// The outlet named by `parallax:outlet`, else the one `htmlUrl` belongs to;

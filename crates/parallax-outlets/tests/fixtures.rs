@@ -276,3 +276,18 @@ fn opml_extension_attributes_are_matched_by_namespace() {
     assert_eq!(import.ratings.len(), 1);
     assert_eq!(rating(&import, "ownprefix-news.com").lean, Some(Lean::Right));
 }
+
+#[test]
+fn an_ip_address_feed_without_html_url_is_named_by_its_host() {
+    // Regression: an intranet or self-hosted feed at an IP address with no
+    // htmlUrl was skipped ("has no domain name"), so it could not be added.
+    let opml = br#"<?xml version="1.0"?><opml version="2.0"><body>
+<outline type="rss" text="Intranet news" xmlUrl="http://10.20.0.5:8080/rss.xml"/>
+<outline type="rss" text="Lab" xmlUrl="http://[fd00::7]/feed"/>
+</body></opml>"#;
+    let import = import_as(Format::Opml, "intranet.opml", opml).expect("an OPML file");
+    let outlets: Vec<(&str, &str)> = import.feeds.iter().map(|f| (f.url.as_str(), f.outlet.as_str())).collect();
+    assert_eq!(outlets, [("http://10.20.0.5:8080/rss.xml", "10.20.0.5"), ("http://[fd00::7]/feed", "fd00::7")]);
+    assert!(import.outlets.iter().any(|o| o.domain == "10.20.0.5"));
+    assert_diagnostic(&import, Some(2), "is on an IP address and names no outlet: its outlet is called 10.20.0.5");
+}

@@ -3,7 +3,10 @@
 //! each story's view, all through the `Store` trait. Prints the story ids,
 //! one a line, for the load generator to pick from.
 //!
-//! Usage: bench_corpus DATA_DIR ARTICLES
+//! Usage: bench_corpus DATA_DIR ARTICLES [START]
+//!
+//! START (RFC 3339, default 2026-01-01T00:00:00Z) is the first story's
+//! time; stories follow five minutes apart.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -39,7 +42,11 @@ const WORDS: &[&str] = &[
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (Some(dir), Some(total)) = (args.next(), args.next()) else {
-        return Err("usage: bench_corpus DATA_DIR ARTICLES".into());
+        return Err("usage: bench_corpus DATA_DIR ARTICLES [START]".into());
+    };
+    let start = match args.next() {
+        Some(start) => chrono::DateTime::parse_from_rfc3339(&start)?.with_timezone(&Utc),
+        None => Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().ok_or("bad start time")?,
     };
     let total: usize = total.parse()?;
     let dir = std::path::PathBuf::from(dir);
@@ -85,7 +92,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
 
     // Stories: sizes 1..=15, each spread over a few hours, newest last.
-    let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().ok_or("bad start time")?;
     let mut sizes = Vec::new();
     let mut planned = 0;
     while planned < total {
@@ -181,6 +187,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for chunk in views.chunks(BATCH) {
         store.set_story_views(chunk)?;
     }
+    // The views above already count the ratings: nothing is left for a
+    // round's re-rated stage to recount.
+    let touched = store.touched_outlets(usize::MAX)?;
+    store.forget_touched_outlets(&touched)?;
     out.flush()?;
     let counts = store.counts()?;
     eprintln!("bench corpus: {} articles, {} stories, {} outlets", counts.articles, counts.stories, counts.outlets);

@@ -49,7 +49,8 @@ pub struct SchedulerStatus {
     pub next_round: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone)]
+/// A finished round, from its `RoundReport`.
+#[derive(Debug, Clone, Default)]
 pub struct RoundStatus {
     pub started: DateTime<Utc>,
     pub seconds: f64,
@@ -57,10 +58,50 @@ pub struct RoundStatus {
     pub fetched: usize,
     pub not_modified: usize,
     pub failed: usize,
+    pub quarantined: usize,
     pub articles_new: usize,
     pub articles_clustered: usize,
+    pub pages_extracted: usize,
+    pub stories_summarised: usize,
     pub stories_indexed: usize,
+    /// Feeds, pages, articles and stories marked failed.
+    pub items_failed: usize,
+    pub stage_failures: usize,
+    /// The report's lines: what each stage did, and each failure and why.
+    pub report: Vec<String>,
+    /// What stopped the round.
     pub error: Option<String>,
+}
+
+impl RoundStatus {
+    pub fn from_report(feeds_due: usize, report: &parallax_ingest::RoundReport) -> RoundStatus {
+        RoundStatus {
+            started: report.started,
+            seconds: report.seconds,
+            feeds_due,
+            fetched: report.feeds.fetched,
+            not_modified: report.feeds.not_modified,
+            failed: report.feeds.failed.len(),
+            quarantined: report.feeds.quarantined,
+            articles_new: report.feeds.articles_new,
+            articles_clustered: report.stories.articles,
+            pages_extracted: report.fulltext.extracted,
+            stories_summarised: report.views.stories,
+            stories_indexed: report.indexed.unwrap_or_default(),
+            items_failed: report.feeds.failed.len()
+                + report.fulltext.failed
+                + report.stories.failed.len()
+                + report.views.failed.len(),
+            stage_failures: report.failures.len(),
+            report: report.lines(),
+            error: report.stopped.as_ref().map(|s| format!("{} stage: {}", s.stage.as_str(), s.reason)),
+        }
+    }
+
+    /// A round that could not run at all.
+    pub fn failed(started: DateTime<Utc>, clock: std::time::Instant, error: String) -> RoundStatus {
+        RoundStatus { started, seconds: clock.elapsed().as_secs_f64(), error: Some(error), ..RoundStatus::default() }
+    }
 }
 
 /// What the response cache keeps: every page and API answer that is the

@@ -2,17 +2,17 @@
 //! every page says so), replayed without a network so a newcomer can see
 //! stories, bias bars and blindspots on any machine.
 //!
-//! The feeds are parsed by the real parser and stored through the real
-//! store; only the fetch is skipped. Dates are moved so the newest sample
-//! article is a few minutes old, and the stories look current.
+//! The sample files are the supply of an ordinary round: parsed by the real
+//! parser and stored through the real store; only the fetch is skipped.
+//! Dates are moved so the newest sample article is a few minutes old, and
+//! the stories look current.
 
 use chrono::{DateTime, Duration, Utc};
 use parallax_core::config::CleanConfig;
-use parallax_core::{Diagnostic, NewArticle};
 use parallax_feed::FeedContext;
-use parallax_ingest::{FeedOutcome, IngestSummary, Progress};
+use parallax_ingest::MemorySupply;
 use parallax_outlets::Import;
-use parallax_store::{FeedRecord, FetchRecord, Store, StoreError};
+use parallax_store::{Store, StoreError};
 
 /// The sample outlets' feeds: `parallax:outlet` ties each to its outlet.
 pub const FEEDS_OPML: &str = include_str!("../../../demo/feeds.opml");
@@ -72,81 +72,75 @@ pub fn seed(store: &mut dyn Store) -> Result<Vec<String>, DemoError> {
     Ok(import.feeds.into_iter().map(|feed| feed.url).collect())
 }
 
-/// The sample feeds, parsed once and moved in time.
-pub struct DemoFeeds {
-    /// Feed URL → its articles and what the parser said.
-    parsed: Vec<(String, Vec<NewArticle>, Vec<Diagnostic>)>,
+/// The sample feeds as a round's supply: each file's `<pubDate>`s moved by
+/// one offset so the newest sample article is [`NEWEST_ARTICLE_AGE_MINUTES`]
+/// old, then served from memory at the URLs the demo OPML gives. The round
+/// parses and stores them like any fetched feed.
+pub fn supply(now: DateTime<Utc>, clean: &CleanConfig) -> Result<MemorySupply, DemoError> {
+    let registry = registry()?;
+    let mut newest: Option<DateTime<Utc>> = None;
+    for (name, text) in FEED_FILES {
+        let url = format!("{FEED_URL_PREFIX}{name}");
+        if !registry.feeds.iter().any(|f| f.url == url) {
+            return Err(DemoError::Broken { file: "demo/feeds.opml", reason: format!("no outline for {url}") });
+        }
+        // Parsed once to find the newest date, with the dates as written:
+        // sample dates may be ahead of the machine's clock.
+        let context = FeedContext {
+            feed_url: &url,
+            outlet: "demo.invalid",
+            fetched: now,
+            content_type: None,
+            content_location: None,
+        };
+        let lenient = CleanConfig { future_tolerance_secs: DEMO_FUTURE_TOLERANCE_SECS, ..clean.clone() };
+        let feed = parallax_feed::parse_feed(text.as_bytes(), &context, &lenient)
+            .map_err(|e| DemoError::Broken { file: "a demo feed", reason: format!("{name}: {e}") })?;
+        newest = newest.max(feed.articles.iter().map(|a| a.published).max());
+    }
+    let shift = newest.map_or(Duration::zero(), |newest| now - Duration::minutes(NEWEST_ARTICLE_AGE_MINUTES) - newest);
+    let mut feeds = Vec::new();
+    for (name, text) in FEED_FILES {
+        let moved = shift_pub_dates(text, shift)
+            .map_err(|reason| DemoError::Broken { file: "a demo feed", reason: format!("{name}: {reason}") })?;
+        feeds.push((format!("{FEED_URL_PREFIX}{name}"), moved.into_bytes()));
+    }
+    Ok(MemorySupply::new("demo", feeds))
 }
 
-impl DemoFeeds {
-    /// Parses every sample feed as if fetched `now`, for the outlets the
-    /// demo OPML assigns, then moves all dates by one offset so the newest
-    /// article is [`NEWEST_ARTICLE_AGE_MINUTES`] old.
-    pub fn load(now: DateTime<Utc>, clean: &CleanConfig) -> Result<DemoFeeds, DemoError> {
-        let registry = registry()?;
-        let mut parsed = Vec::new();
-        for (name, text) in FEED_FILES {
-            let url = format!("{FEED_URL_PREFIX}{name}");
-            let outlet = registry.feeds.iter().find(|f| f.url == url).map(|f| f.outlet.clone()).ok_or_else(|| {
-                DemoError::Broken { file: "demo/feeds.opml", reason: format!("no outline for {url}") }
-            })?;
-            let context = FeedContext {
-                feed_url: &url,
-                outlet: &outlet,
-                fetched: now,
-                content_type: None,
-                content_location: None,
-            };
-            // Sample dates may be ahead of the machine's clock; they are
-            // moved below, so the future check must not replace them.
-            let lenient = CleanConfig { future_tolerance_secs: DEMO_FUTURE_TOLERANCE_SECS, ..clean.clone() };
-            let feed = parallax_feed::parse_feed(text.as_bytes(), &context, &lenient)
-                .map_err(|e| DemoError::Broken { file: "a demo feed", reason: format!("{name}: {e}") })?;
-            parsed.push((url, feed.articles, feed.diagnostics));
-        }
-        let newest = parsed.iter().flat_map(|(_, articles, _)| articles).map(|a| a.published).max();
-        if let Some(newest) = newest {
-            let shift = now - Duration::minutes(NEWEST_ARTICLE_AGE_MINUTES) - newest;
-            for article in parsed.iter_mut().flat_map(|(_, articles, _)| articles.iter_mut()) {
-                article.published += shift;
-            }
-        }
-        Ok(DemoFeeds { parsed })
+/// `text` with every `<pubDate>` (RFC 2822, as the sample files write
+/// them) moved by `shift`.
+fn shift_pub_dates(text: &str, shift: Duration) -> Result<String, String> {
+    const OPEN: &str = "<pubDate>";
+    const CLOSE: &str = "</pubDate>";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(OPEN) {
+        let after = &rest[start + OPEN.len()..];
+        let end = after.find(CLOSE).ok_or("a <pubDate> is not closed")?;
+        let date = DateTime::parse_from_rfc2822(after[..end].trim())
+            .map_err(|e| format!("pubDate {:?}: {e}", &after[..end]))?;
+        out.push_str(&rest[..start]);
+        out.push_str(OPEN);
+        out.push_str(&(date.with_timezone(&Utc) + shift).to_rfc2822());
+        rest = &after[end..];
     }
+    out.push_str(rest);
+    Ok(out)
+}
 
-    /// Stores the articles of the `due` feeds as an ingest round would.
-    pub fn replay(
-        &self,
-        store: &mut dyn Store,
-        due: Vec<FeedRecord>,
-        progress: &dyn Progress,
-    ) -> Result<IngestSummary, StoreError> {
-        let mut summary = IngestSummary::default();
-        progress.started(due.len());
-        for feed in due {
-            let url = feed.source.url;
-            let Some((_, articles, diagnostics)) = self.parsed.iter().find(|(u, _, _)| *u == url) else {
-                let reason = "demo: no sample file for this feed".to_string();
-                store.record_fetch(
-                    &url,
-                    Utc::now(),
-                    &FetchRecord::Failed { error: reason.clone(), next_fetch: None },
-                )?;
-                progress.feed_done(&url, &FeedOutcome::Failed { reason: reason.clone() });
-                summary.failed.push((url, reason));
-                continue;
-            };
-            let counts = store.insert_articles(articles)?;
-            let fetched = FetchRecord::Fetched { etag: None, last_modified: None, next_fetch: None };
-            store.record_fetch(&url, Utc::now(), &fetched)?;
-            summary.fetched += 1;
-            summary.articles_new += counts.new;
-            summary.articles_duplicate += counts.duplicate;
-            summary.diagnostics += diagnostics.len();
-            let outcome =
-                FeedOutcome::Fetched { new: counts.new, duplicate: counts.duplicate, diagnostics: diagnostics.len() };
-            progress.feed_done(&url, &outcome);
-        }
-        Ok(summary)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publication_dates_move_by_one_offset() {
+        let text = "<item><pubDate>Tue, 10 Mar 2026 10:20:00 GMT</pubDate></item><pubDate>Mon, 09 Mar 2026 23:00:00 GMT</pubDate>";
+        let moved = shift_pub_dates(text, Duration::hours(2)).expect("shift");
+        assert_eq!(
+            moved,
+            "<item><pubDate>Tue, 10 Mar 2026 12:20:00 +0000</pubDate></item><pubDate>Tue, 10 Mar 2026 01:00:00 +0000</pubDate>"
+        );
+        assert!(shift_pub_dates("<pubDate>never", Duration::zero()).is_err());
     }
 }

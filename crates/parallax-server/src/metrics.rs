@@ -54,6 +54,14 @@ pub struct Metrics {
     pub articles_new: AtomicU64,
     pub refresh_rounds: AtomicU64,
     pub refresh_errors: AtomicU64,
+    pub articles_clustered: AtomicU64,
+    pub stories_summarised: AtomicU64,
+    pub pages_extracted: AtomicU64,
+    /// Feeds, pages, articles and stories a round marked failed.
+    pub items_failed: AtomicU64,
+    /// Stages that failed or crashed while their round went on.
+    pub stage_failures: AtomicU64,
+    pub feeds_quarantined: AtomicU64,
     pub articles: AtomicU64,
     pub stories: AtomicU64,
     pub feeds: AtomicU64,
@@ -92,6 +100,16 @@ impl Metrics {
             ("parallax_articles_new_total", "Articles stored by the scheduler.", &self.articles_new),
             ("parallax_refresh_rounds_total", "Scheduler rounds run.", &self.refresh_rounds),
             ("parallax_refresh_errors_total", "Scheduler rounds that stopped on an error.", &self.refresh_errors),
+            ("parallax_articles_clustered_total", "Articles placed in stories.", &self.articles_clustered),
+            ("parallax_stories_summarised_total", "Story views recomputed.", &self.stories_summarised),
+            ("parallax_pages_extracted_total", "Article pages whose full text was extracted.", &self.pages_extracted),
+            (
+                "parallax_round_items_failed_total",
+                "Feeds, pages, articles and stories a round marked failed (the round went on).",
+                &self.items_failed,
+            ),
+            ("parallax_round_stage_failures_total", "Round stages that failed or crashed.", &self.stage_failures),
+            ("parallax_feeds_quarantined_total", "Feeds whose parser crashed, bytes kept.", &self.feeds_quarantined),
         ];
         for (name, help, value) in counters {
             let _ =

@@ -590,6 +590,8 @@ pub struct RoundView {
     pub articles_new: usize,
     pub articles_clustered: usize,
     pub stories_indexed: usize,
+    /// What each stage did, and each failure and why.
+    pub report: Vec<String>,
     pub error: Option<String>,
 }
 
@@ -685,6 +687,8 @@ pub async fn status(
                         articles_new: r.articles_new,
                         articles_clustered: r.articles_clustered,
                         stories_indexed: r.stories_indexed,
+                        // The report names failing feeds and their errors.
+                        report: if operator { r.report } else { Vec::new() },
                         error: if operator { r.error } else { r.error.map(|_| "see the server's log".to_string()) },
                     }),
                     next_round: next_round.map(|t| When::new(t, now)),

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use parallax_core::story::TimelineHour;
 use parallax_core::{ArticleKind, LeanBucket, LeanCounts, OutletLean, StoryView};
-use parallax_coverage::{BlindspotConfig, OutletProfile};
+use parallax_coverage::{BlindspotConfig, CoveredArticle, OutletProfile};
 use parallax_store::{StoryHead, StoryRecord};
 
 use crate::outlets::{OutletDirectory, OutletInfo};
@@ -391,7 +391,8 @@ pub fn plural(n: u32) -> &'static str {
 /// timeline from the articles and the outlets' ratings, by the same method
 /// as stored views. No bullets: those are the summariser's.
 pub fn provisional_view(story: &StoryRecord, outlets: &OutletDirectory) -> StoryView {
-    let articles = parallax_ingest::views::covered_articles(story);
+    let articles: Vec<CoveredArticle<'_>> =
+        story.articles.iter().map(|member| CoveredArticle::of(&member.article, member.copy_of)).collect();
     let profiles: HashMap<String, OutletProfile> = articles
         .iter()
         .filter_map(|a| outlets.get(a.outlet).map(|info| (a.outlet.to_string(), info.profile.clone())))
@@ -502,6 +503,9 @@ pub struct ArticleItem {
     pub published: When,
     /// The outlet this article copies (wire copy), by name.
     pub copy_of: Option<String>,
+    /// Its language (ISO 639-1), as the feed or detection gave it: a story
+    /// gathers articles in every language.
+    pub language: Option<String>,
     /// "Opinion" or "Analysis"; `None` for news.
     pub kind: Option<&'static str>,
     published_at: DateTime<Utc>,
@@ -567,6 +571,7 @@ pub fn article_items(
                     .copy_of
                     .and_then(|origin| outlet_of.get(&origin))
                     .map(|domain| outlets.info(domain).display_name().to_string()),
+                language: a.language.clone(),
                 kind: match a.kind() {
                     ArticleKind::News => None,
                     ArticleKind::Opinion => Some("Opinion"),

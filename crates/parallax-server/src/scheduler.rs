@@ -1,29 +1,24 @@
-//! The background loop: every tick, the due feeds are fetched (one ingest
-//! round), new articles are placed in stories, the search index catches up,
-//! and the pages see the new state. It owns the only writing connection.
+//! The background loop: every tick, one round (`parallax_ingest::run_round`)
+//! over the due feeds, with the search index as its last stage; then the
+//! pages see the new state. It owns the only writing connection, and no
+//! stage sequence of its own.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
+use parallax_ingest::fulltext::RobotsCache;
 use parallax_ingest::stories::TextEmbedder;
-use parallax_ingest::{Config, FeedOutcome, IngestOptions, IngestSummary, Progress};
+use parallax_ingest::{Config, FeedOutcome, FeedSupply, IngestOptions, Progress, Round, RoundReport, SearchCatchUp};
 use parallax_store::{FeedRecord, FeedStatus, Store};
 use tokio::sync::watch;
 
 use crate::app::{AppState, RoundStatus};
 use crate::config::ServerConfig;
-use crate::demo::DemoFeeds;
 use crate::metrics::Metrics;
-
-/// Where new articles come from.
-pub enum FeedSupply {
-    /// The feeds' servers, through `parallax-ingest`.
-    Network,
-    /// The sample feeds shipped with Parallax, parsed in-process.
-    Demo(DemoFeeds),
-}
+use crate::search::SearchIndex;
 
 /// When a feed is next due. A failing feed waits out its back-off; a feed
 /// whose server said when to come back (recorded as `next_fetch`) is
@@ -76,36 +71,28 @@ impl Progress for MetricsProgress<'_> {
 }
 
 pub struct Scheduler {
-    /// `None` only while a blocking step holds it.
+    /// `None` only while a round holds it.
     store: Option<Box<dyn Store>>,
-    config: Config,
+    config: Arc<Config>,
     /// Only these feed URLs (from `--opml`); all feeds when `None`.
     selected: Option<Vec<String>>,
-    supply: FeedSupply,
+    supply: Arc<dyn FeedSupply>,
     state: Arc<AppState>,
     embedder: Option<Arc<dyn TextEmbedder>>,
+    /// Kept across rounds, so an origin's robots.txt is read once a day.
+    robots: Arc<RobotsCache>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RoundError {
-    #[error("{0}")]
-    Ingest(#[from] parallax_ingest::IngestError),
-    #[error("{0}")]
-    Stories(#[from] parallax_ingest::stories::StoryError),
-    #[error("{0}")]
-    Store(#[from] parallax_store::StoreError),
-    #[error("{0}")]
-    Search(#[from] crate::search::SearchError),
-    #[error("scheduler: a background step crashed: {0}")]
-    Crashed(String),
-    #[error("scheduler: the database connection was lost after a crash")]
-    NoStore,
+/// The server's search index as a round's last stage.
+struct IndexCatchUp<'a> {
+    index: &'a SearchIndex,
+    batch: usize,
 }
 
-/// What the blocking part of a round did.
-struct Settled {
-    clustered: usize,
-    indexed: usize,
+impl SearchCatchUp for IndexCatchUp<'_> {
+    fn catch_up(&self, store: &mut dyn Store) -> Result<usize, String> {
+        self.index.catch_up(store, self.batch).map_err(|error| error.to_string())
+    }
 }
 
 impl Scheduler {
@@ -113,11 +100,19 @@ impl Scheduler {
         store: Box<dyn Store>,
         config: Config,
         selected: Option<Vec<String>>,
-        supply: FeedSupply,
+        supply: Arc<dyn FeedSupply>,
         state: Arc<AppState>,
         embedder: Option<Arc<dyn TextEmbedder>>,
     ) -> Scheduler {
-        Scheduler { store: Some(store), config, selected, supply, state, embedder }
+        Scheduler {
+            store: Some(store),
+            config: Arc::new(config),
+            selected,
+            supply,
+            state,
+            embedder,
+            robots: Arc::default(),
+        }
     }
 
     /// Runs rounds until `shutdown` turns true. A round in progress is
@@ -146,32 +141,92 @@ impl Scheduler {
         tracing::info!("scheduler stopped; database closed");
     }
 
-    /// One round; its outcome goes to the status page, the metrics and the
-    /// log. A failed round is retried at the next tick.
+    /// One round (`parallax_ingest::run_round`) over the due feeds, on a
+    /// blocking thread with the writing connection; its report goes to the
+    /// status page, the metrics and the log. A failed round is retried at
+    /// the next tick; even a crash hands the connection back.
     pub async fn round(&mut self) {
-        let started_at = Utc::now();
-        let started = Instant::now();
-        let mut status = RoundStatus {
-            started: started_at,
-            seconds: 0.0,
-            feeds_due: 0,
-            fetched: 0,
-            not_modified: 0,
-            failed: 0,
-            articles_new: 0,
-            articles_clustered: 0,
-            stories_indexed: 0,
-            error: None,
+        let started = Utc::now();
+        let clock = Instant::now();
+        let Some(mut store) = self.store.take() else {
+            self.record(RoundStatus::failed(started, clock, "scheduler: the database connection was lost".into()));
+            return;
         };
-        if let Err(error) = self.try_round(&mut status).await {
-            tracing::error!("refresh round failed: {error}");
-            self.state.metrics.refresh_errors.fetch_add(1, Relaxed);
-            status.error = Some(error.to_string());
+        let (config, selected, supply, state, embedder, robots) = (
+            self.config.clone(),
+            self.selected.clone(),
+            self.supply.clone(),
+            self.state.clone(),
+            self.embedder.clone(),
+            self.robots.clone(),
+        );
+        let runtime = tokio::runtime::Handle::current();
+        let joined = tokio::task::spawn_blocking(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<(usize, RoundReport), String> {
+                let now = Utc::now();
+                let due: Vec<FeedRecord> = store
+                    .feeds(selected.as_deref())
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .filter(|feed| is_due(feed, &state.config, now))
+                    .collect();
+                let feeds_due = due.len();
+                let progress = MetricsProgress { metrics: &state.metrics, started: Instant::now() };
+                let search = IndexCatchUp { index: &state.search, batch: state.config.search_batch };
+                let round = Round {
+                    config: &config,
+                    supply,
+                    feeds: due,
+                    options: IngestOptions::default(),
+                    progress: &progress,
+                    embedder: embedder.as_deref(),
+                    robots: &robots,
+                    search: Some(&search),
+                };
+                let report = parallax_ingest::run_round(store.as_mut(), round, &runtime);
+                let outlets = store.outlets().map_err(|e| e.to_string())?;
+                state.publish(&outlets, store.counts().map_err(|e| e.to_string())?, report.changed());
+                Ok((feeds_due, report))
+            }));
+            let outcome = outcome.unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(format!("scheduler: the round crashed: {message}"))
+            });
+            (store, outcome)
+        })
+        .await;
+        let status = match joined {
+            Ok((store, outcome)) => {
+                self.store = Some(store);
+                match outcome {
+                    Ok((feeds_due, report)) => RoundStatus::from_report(feeds_due, &report),
+                    Err(error) => RoundStatus::failed(started, clock, error),
+                }
+            }
+            Err(error) => RoundStatus::failed(started, clock, format!("scheduler: the round crashed: {error}")),
+        };
+        self.record(status);
+    }
+
+    /// Counts a finished round and shows it on the status page.
+    fn record(&self, status: RoundStatus) {
+        let metrics = &self.state.metrics;
+        if status.error.is_some() {
+            tracing::error!("refresh round failed: {}", status.error.as_deref().unwrap_or_default());
+            metrics.refresh_errors.fetch_add(1, Relaxed);
         }
-        let elapsed = started.elapsed();
-        status.seconds = elapsed.as_secs_f64();
-        self.state.metrics.refresh_rounds.fetch_add(1, Relaxed);
-        self.state.metrics.refresh_round.observe(elapsed);
+        metrics.refresh_rounds.fetch_add(1, Relaxed);
+        metrics.refresh_round.observe(std::time::Duration::from_secs_f64(status.seconds.max(0.0)));
+        metrics.articles_clustered.fetch_add(status.articles_clustered as u64, Relaxed);
+        metrics.stories_summarised.fetch_add(status.stories_summarised as u64, Relaxed);
+        metrics.pages_extracted.fetch_add(status.pages_extracted as u64, Relaxed);
+        metrics.items_failed.fetch_add(status.items_failed as u64, Relaxed);
+        metrics.stage_failures.fetch_add(status.stage_failures as u64, Relaxed);
+        metrics.feeds_quarantined.fetch_add(status.quarantined as u64, Relaxed);
         tracing::info!(
             due = status.feeds_due,
             fetched = status.fetched,
@@ -183,88 +238,6 @@ impl Scheduler {
             "refresh round done"
         );
         self.state.set_scheduler_status(|s| s.last_round = Some(status));
-    }
-
-    async fn try_round(&mut self, status: &mut RoundStatus) -> Result<(), RoundError> {
-        let now = Utc::now();
-        let store = self.store.as_mut().ok_or(RoundError::NoStore)?;
-        let due: Vec<FeedRecord> = store
-            .feeds(self.selected.as_deref())?
-            .into_iter()
-            .filter(|feed| is_due(feed, &self.state.config, now))
-            .collect();
-        status.feeds_due = due.len();
-        if !due.is_empty() {
-            let progress = MetricsProgress { metrics: &self.state.metrics, started: Instant::now() };
-            let summary: IngestSummary = match &self.supply {
-                FeedSupply::Network => {
-                    let summary = parallax_ingest::ingest(
-                        store.as_mut(),
-                        due,
-                        &self.config,
-                        &IngestOptions::default(),
-                        &progress,
-                    )
-                    .await?;
-                    // Full text before clustering, so new stories form on it.
-                    parallax_ingest::fulltext::fetch_full_texts(store.as_mut(), &self.config).await?;
-                    summary
-                }
-                FeedSupply::Demo(demo) => demo.replay(store.as_mut(), due, &progress)?,
-            };
-            status.fetched = summary.fetched;
-            status.not_modified = summary.not_modified;
-            status.failed = summary.failed.len();
-            status.articles_new = summary.articles_new;
-        }
-        let settled = self.settle().await?;
-        status.articles_clustered = settled.clustered;
-        status.stories_indexed = settled.indexed;
-        Ok(())
-    }
-
-    /// Clustering, indexing and the new snapshot are CPU and disk work: they
-    /// run on a blocking thread with the writing connection.
-    async fn settle(&mut self) -> Result<Settled, RoundError> {
-        let mut store = self.store.take().ok_or(RoundError::NoStore)?;
-        let config = self.config.clone();
-        let state = self.state.clone();
-        let embedder = self.embedder.clone();
-        let joined = tokio::task::spawn_blocking(move || {
-            let result = (|| -> Result<Settled, RoundError> {
-                let report = parallax_ingest::stories::cluster_pending(
-                    store.as_mut(),
-                    &config,
-                    Utc::now(),
-                    embedder.as_deref(),
-                )?;
-                // Ratings imported beside the server (`parallax outlets
-                // import` recounts too; whoever comes first does it).
-                store.merge_outlets_by(&parallax_core::outlet_domain)?;
-                let recount = parallax_ingest::views::recount_rerated_stories(
-                    store.as_mut(),
-                    &config.summary,
-                    &config.blindspot,
-                    &mut |_, _| {},
-                )?;
-                if recount.outlets > 0 {
-                    tracing::info!(outlets = recount.outlets, stories = recount.stories, "recounted re-rated stories");
-                }
-                let indexed = state.search.catch_up(store.as_mut(), state.config.search_batch)?;
-                let changed = report.articles > 0 || indexed > 0 || recount.outlets > 0;
-                state.publish(&store.outlets()?, store.counts()?, changed);
-                Ok(Settled { clustered: report.articles, indexed })
-            })();
-            (store, result)
-        })
-        .await;
-        match joined {
-            Ok((store, result)) => {
-                self.store = Some(store);
-                result
-            }
-            Err(error) => Err(RoundError::Crashed(error.to_string())),
-        }
     }
 }
 

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use parallax_ingest::Config;
 use parallax_ingest::stories::TextEmbedder;
+use parallax_ingest::{Config, FeedSupply, NetworkSupply};
 use parallax_store::{SqliteStore, Store, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -15,11 +15,11 @@ use tokio::sync::watch;
 use crate::app::{AppState, router};
 use crate::config::ServerConfig;
 use crate::connections::ConnectionLimits;
-use crate::demo::{DemoError, DemoFeeds};
+use crate::demo::DemoError;
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::pool::ReadPool;
-use crate::scheduler::{FeedSupply, Scheduler};
+use crate::scheduler::Scheduler;
 use crate::search::{SearchError, SearchIndex};
 
 pub const DATABASE_FILE: &str = "parallax.sqlite";
@@ -39,6 +39,8 @@ pub enum ServerError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
+    #[error("server: {0}")]
+    Ingest(#[from] parallax_ingest::IngestError),
 }
 
 /// How to run.
@@ -55,6 +57,9 @@ pub struct ServeOptions {
     pub refresh: bool,
     /// Dense embeddings for clustering (the binary's `embeddings` feature).
     pub embedder: Option<Arc<dyn TextEmbedder>>,
+    /// Where feed bytes come from; `None`: the network (or, with `demo`,
+    /// the sample files). Tests hand in fixtures.
+    pub supply: Option<Arc<dyn FeedSupply>>,
 }
 
 /// A bound server, not yet answering.
@@ -71,11 +76,16 @@ impl Server {
         let database = options.data_dir.join(DATABASE_FILE);
         let mut writer = SqliteStore::open(&database)?;
         let mut selected = options.selected_feeds;
-        let supply = if options.demo {
-            selected = Some(crate::demo::seed(&mut writer)?);
-            FeedSupply::Demo(DemoFeeds::load(chrono::Utc::now(), &options.config.clean)?)
-        } else {
-            FeedSupply::Network
+        let mut config = options.config;
+        let supply: Arc<dyn FeedSupply> = match options.supply {
+            Some(supply) => supply,
+            None if options.demo => {
+                selected = Some(crate::demo::seed(&mut writer)?);
+                // The sample articles' pages do not exist.
+                config.fulltext.enabled = false;
+                Arc::new(crate::demo::supply(chrono::Utc::now(), &config.clean)?)
+            }
+            None => Arc::new(NetworkSupply::from_config(&config.fetch)?),
         };
         let mut readers: Vec<Box<dyn Store>> = Vec::new();
         for _ in 0..options.server.read_connections.max(1) {
@@ -89,13 +99,13 @@ impl Server {
         let listen = options.server.listen;
         let state = Arc::new(
             AppState::new(ReadPool::new(readers), search, Arc::new(Metrics::default()), options.server, options.demo)
-                .with_pipeline(&options.config),
+                .with_pipeline(&config),
         );
         state.load().await?;
         let listener = TcpListener::bind(listen).await.map_err(|source| ServerError::Bind { addr: listen, source })?;
         let mut writer: Box<dyn Store> = Box::new(writer);
         let scheduler = if options.refresh {
-            Some(Scheduler::new(writer, options.config, selected, supply, state.clone(), options.embedder))
+            Some(Scheduler::new(writer, config, selected, supply, state.clone(), options.embedder))
         } else {
             // Nothing will write: bring the search index up to date once.
             let state = state.clone();

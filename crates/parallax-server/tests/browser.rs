@@ -93,6 +93,7 @@ fn story_and_home_pages_render_in_chromium() {
         demo: false,
         refresh: false,
         embedder: None,
+        supply: None,
     };
     let server = runtime.block_on(Server::start(options)).expect("server starts");
     let base = format!("http://{}", server.local_addr().expect("address"));

@@ -9,33 +9,19 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use common::get;
 use parallax_ingest::Config;
-use parallax_server::demo::{self, DemoFeeds};
-use parallax_server::metrics::Metrics;
-use parallax_server::pool::ReadPool;
-use parallax_server::scheduler::{FeedSupply, Scheduler};
-use parallax_server::search::SearchIndex;
-use parallax_server::{AppState, ServerConfig, router};
-use parallax_store::{SqliteStore, Store};
+use parallax_server::demo;
+use parallax_server::router;
+use parallax_server::scheduler::Scheduler;
 
 #[tokio::test]
 async fn the_demo_replays_into_multi_outlet_stories_and_blindspots() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let database = dir.path().join(parallax_server::server::DATABASE_FILE);
-    let mut writer = SqliteStore::open(&database).expect("writer");
-    let urls = demo::seed(&mut writer).expect("seed");
+    let (writer, urls, state) = common::demo_state(dir.path());
     assert_eq!(urls.len(), 9, "one sample feed per invented outlet");
-    let config = Config::default();
-    let feeds = DemoFeeds::load(chrono::Utc::now(), &config.clean).expect("sample feeds parse");
-    let readers: Vec<Box<dyn Store>> = vec![Box::new(SqliteStore::open(&database).expect("reader"))];
-    let state = Arc::new(AppState::new(
-        ReadPool::new(readers),
-        Arc::new(SearchIndex::in_memory(15_000_000).expect("index")),
-        Arc::new(Metrics::default()),
-        ServerConfig::default(),
-        true,
-    ));
-    let mut scheduler =
-        Scheduler::new(Box::new(writer), config, Some(urls), FeedSupply::Demo(feeds), state.clone(), None);
+    let mut config = Config::default();
+    config.fulltext.enabled = false;
+    let supply = Arc::new(demo::supply(chrono::Utc::now(), &config.clean).expect("sample feeds parse"));
+    let mut scheduler = Scheduler::new(Box::new(writer), config, Some(urls), supply, state.clone(), None);
     scheduler.round().await;
     let round = state.scheduler_status().last_round.expect("a round ran");
     assert_eq!(round.error, None);

@@ -19,6 +19,8 @@ pub fn run_all(fresh: &mut dyn FnMut() -> Box<dyn Store>) {
     export_streams_articles_in_id_order(fresh().as_mut());
     stories_record_assignments_copies_and_merges(fresh().as_mut());
     full_text_attempts_are_recorded_once(fresh().as_mut());
+    feed_groups_commit_together_and_refuse_alone(fresh().as_mut());
+    crashed_feeds_are_quarantined_with_their_bytes(fresh().as_mut());
     story_listings_filter_page_and_queue(fresh().as_mut());
     rating_changes_queue_their_outlets(fresh().as_mut());
     outlets_merge_into_the_domain_they_belong_to(fresh().as_mut());
@@ -234,8 +236,11 @@ fn stories_record_assignments_copies_and_merges(store: &mut dyn Store) {
     let view = parallax_core::StoryView { title: "A neutral title".into(), ..Default::default() };
     store.set_story_views(&[(ids[0], view.clone())]).expect("store view");
     assert_eq!(store.story(ids[0]).expect("story").expect("exists").view, Some(view));
-    let resumed = store.clustered_since(base + chrono::Duration::hours(2)).expect("window");
+    let hours = |h: i64| base + chrono::Duration::hours(h);
+    let resumed = store.clustered_between(hours(2), hours(9)).expect("window");
     assert_eq!(resumed.iter().map(|(a, s)| (a.id, *s)).collect::<Vec<_>>(), [(ids[2], ids[0]), (ids[3], ids[0])]);
+    let bounded = store.clustered_between(hours(1), hours(2)).expect("window");
+    assert_eq!(bounded.iter().map(|(a, _)| a.id).collect::<Vec<_>>(), [ids[1], ids[2]], "both ends included");
 }
 
 // ---- Listings and the search queue, for the web server and the API ----
@@ -326,20 +331,70 @@ fn full_text_attempts_are_recorded_once(store: &mut dyn Store) {
     let whole = article(url, "f.example", "whole", "https://f.example/whole");
     let other = article("https://g.example/rss", "g.example", "g", "https://g.example/1");
     store.insert_articles(&[cut, whole, other]).expect("insert");
-    let wanted = store.articles_wanting_text(10, &[]).expect("wanting");
+    // `article` is fetched at its publication time, 2026-11-20 12:00.
+    let (since, until) = (
+        Utc.with_ymd_and_hms(2026, 11, 19, 0, 0, 0).single().unwrap_or_default(),
+        Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).single().unwrap_or_default(),
+    );
+    let wanting = |store: &dyn Store, always: &[String]| store.articles_wanting_text(10, always, since, until);
+    let wanted = wanting(store, &[]).expect("wanting");
+    let later = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).single().unwrap_or_default();
+    assert!(store.articles_wanting_text(10, &[], until, later).expect("wanting").is_empty(), "outside the window");
     assert_eq!(wanted.iter().map(|a| a.article.guid.as_str()).collect::<Vec<_>>(), ["cut"], "only cut teasers");
-    let with_outlet = store.articles_wanting_text(10, &["g.example".to_string()]).expect("wanting");
+    let with_outlet = wanting(store, &["g.example".to_string()]).expect("wanting");
     assert_eq!(with_outlet.len(), 2, "an always-full-text outlet's articles too");
 
     let at = Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).single().unwrap_or_default();
     let id = wanted[0].id;
     let text = crate::TextOutcome::Extracted { text: "The whole article.".into(), extractor: "test".into() };
     store.record_article_text(id, at, &text).expect("record");
-    assert!(store.articles_wanting_text(10, &[]).expect("wanting").is_empty(), "one attempt per article");
+    assert!(wanting(store, &[]).expect("wanting").is_empty(), "one attempt per article");
     assert_eq!(store.article_texts(&[id]).expect("texts").get(&id).map(String::as_str), Some("The whole article."));
     let failed = crate::TextOutcome::Failed { reason: "extract: no article body found".into() };
     store.record_article_text(with_outlet[0].id, at, &failed).expect("record failure");
     assert!(store.article_texts(&[with_outlet[0].id]).expect("texts").is_empty());
+}
+
+fn feed_groups_commit_together_and_refuse_alone(store: &mut dyn Store) {
+    use crate::FeedCommit;
+    let (a, b) = ("https://h.example/rss", "https://i.example/rss");
+    store.import(&[], &[], &[feed(a, "h.example"), feed(b, "i.example")]).expect("import");
+    let at = Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).single().unwrap_or_default();
+    let ok = FetchRecord::Fetched { etag: Some("\"1\"".into()), last_modified: None, next_fetch: None };
+    let first =
+        [article(a, "h.example", "1", "https://h.example/1"), article(a, "h.example", "2", "https://h.example/2")];
+    let second = [article(b, "i.example", "1", "https://i.example/1")];
+    let unknown = [article("https://nowhere.example/rss", "h.example", "x", "https://nowhere.example/x")];
+    let failed = FetchRecord::Failed { error: "fetch: HTTP 500".into(), next_fetch: None };
+    let group = [
+        FeedCommit { feed_url: a, at, articles: &first, record: ok.clone() },
+        FeedCommit { feed_url: "https://nowhere.example/rss", at, articles: &unknown, record: ok.clone() },
+        FeedCommit { feed_url: b, at, articles: &second, record: ok.clone() },
+        FeedCommit { feed_url: b, at, articles: &[], record: failed },
+    ];
+    let results = store.commit_feeds(&group).expect("commit group");
+    assert_eq!(results.len(), 4, "one result per feed, in order");
+    assert_eq!(results[0].as_ref().ok(), Some(&InsertCounts { new: 2, duplicate: 0 }));
+    assert!(results[1].is_err(), "an unknown feed is refused alone");
+    assert_eq!(results[2].as_ref().ok(), Some(&InsertCounts { new: 1, duplicate: 0 }));
+    assert!(results[3].is_ok());
+    assert_eq!(store.counts().expect("counts").articles, 3, "the refused feed left nothing behind");
+    let feeds = store.feeds(None).expect("feeds");
+    assert_eq!(feeds[0].status, FeedStatus::Ok);
+    assert_eq!(feeds[0].etag.as_deref(), Some("\"1\""));
+    assert_eq!((feeds[1].status, feeds[1].consecutive_failures), (FeedStatus::Failed, 1), "outcomes apply in order");
+}
+
+fn crashed_feeds_are_quarantined_with_their_bytes(store: &mut dyn Store) {
+    let url = "https://j.example/rss";
+    store.import(&[], &[], &[feed(url, "j.example")]).expect("import");
+    let at = Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).single().unwrap_or_default();
+    store.quarantine_feed(url, at, "feed: parser panicked: boom", b"<rss>first").expect("quarantine");
+    store.quarantine_feed(url, at, "feed: parser panicked: boom", b"<rss>second").expect("quarantine again");
+    let kept = store.quarantined_feeds().expect("quarantined");
+    assert_eq!(kept.len(), 1, "the newest bytes per feed");
+    assert_eq!((kept[0].feed_url.as_str(), kept[0].bytes.as_slice()), (url, b"<rss>second".as_slice()));
+    assert!(store.quarantine_feed("https://unknown.example/", at, "x", b"").is_err());
 }
 
 fn rating_changes_queue_their_outlets(store: &mut dyn Store) {

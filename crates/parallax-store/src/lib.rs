@@ -95,6 +95,25 @@ pub enum FetchRecord {
     Failed { error: String, next_fetch: Option<DateTime<Utc>> },
 }
 
+/// One feed's turn, as the ingest writer commits it: its new articles (none
+/// for a failure or a 304) and how the fetch went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedCommit<'a> {
+    pub feed_url: &'a str,
+    pub at: DateTime<Utc>,
+    pub articles: &'a [NewArticle],
+    pub record: FetchRecord,
+}
+
+/// A feed whose parser crashed: its bytes kept for a bug report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantinedFeed {
+    pub feed_url: String,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+    pub bytes: Vec<u8>,
+}
+
 /// What an import changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportCounts {
@@ -223,6 +242,19 @@ pub trait Store: Send {
     /// Stores a batch of articles in one transaction, skipping duplicates.
     fn insert_articles(&mut self, articles: &[NewArticle]) -> Result<InsertCounts>;
 
+    /// Group commit: each feed's articles and fetch outcome, for many feeds,
+    /// in one transaction (one fsync). A feed the store refuses (an unknown
+    /// URL) gets its error in its slot and leaves nothing behind; the others
+    /// commit. `Ok` means every `Ok` slot is committed.
+    fn commit_feeds(&mut self, feeds: &[FeedCommit<'_>]) -> Result<Vec<Result<InsertCounts>>>;
+
+    /// Keeps the bytes of a feed whose parser crashed, with why, for a bug
+    /// report (the newest per feed; [`Store::quarantined_feeds`] reads them).
+    fn quarantine_feed(&mut self, feed_url: &str, at: DateTime<Utc>, reason: &str, bytes: &[u8]) -> Result<()>;
+
+    /// Every quarantined feed: URL, when, why, and the bytes.
+    fn quarantined_feeds(&self) -> Result<Vec<QuarantinedFeed>>;
+
     /// Calls `each` for every article in id order, streaming (no full load).
     fn for_each_article(&self, each: &mut dyn FnMut(Article) -> Result<()>) -> Result<()>;
 
@@ -232,9 +264,11 @@ pub trait Store: Send {
     /// most `limit`.
     fn unclustered_articles(&self, limit: usize) -> Result<Vec<Article>>;
 
-    /// Articles in stories published at or after `since`, in publication
-    /// order, with their story: what the clusterer needs to resume.
-    fn clustered_since(&self, since: DateTime<Utc>) -> Result<Vec<(Article, i64)>>;
+    /// Articles in stories published from `since` to `until` (both
+    /// included), in publication order, with their story: what the
+    /// clusterer needs to resume around new articles. Read through the
+    /// publication index, so the cost is the window's, not the archive's.
+    fn clustered_between(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<(Article, i64)>>;
 
     /// Records the clusterer's decisions in one transaction: assignments
     /// first, then merges in order (a merge moves every article of the
@@ -252,9 +286,17 @@ pub trait Store: Send {
     /// A live (not absorbed) story with its articles.
     fn story(&self, id: i64) -> Result<Option<StoryRecord>>;
 
-    /// Articles with no full-text attempt yet whose snippet the feed cut
-    /// (or whose outlet is in `always_outlets`), newest first.
-    fn articles_wanting_text(&self, limit: usize, always_outlets: &[String]) -> Result<Vec<Article>>;
+    /// Articles fetched from `since` to `until` with no full-text attempt
+    /// yet whose snippet the feed cut (or whose outlet is in
+    /// `always_outlets`), newest published first. The window keeps the cost
+    /// that of the recent articles, however large the archive.
+    fn articles_wanting_text(
+        &self,
+        limit: usize,
+        always_outlets: &[String],
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Article>>;
 
     /// Records a full-text attempt: the extracted text, or why it failed.
     fn record_article_text(&mut self, article: i64, at: DateTime<Utc>, outcome: &TextOutcome) -> Result<()>;

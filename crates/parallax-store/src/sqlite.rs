@@ -10,9 +10,9 @@ use parallax_core::{Article, DateFlag, FeedSource, NewArticle, Outlet, Rating, S
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::{
-    FeedRecord, FeedStatus, FetchRecord, ImportCounts, InsertCounts, OutletRecord, OutletSummary, Result, Store,
-    StoreCounts, StoreError, StoryArticle, StoryAssignment, StoryCursor, StoryFilter, StoryHead, StoryMerge,
-    StoryRecord, TextOutcome,
+    FeedCommit, FeedRecord, FeedStatus, FetchRecord, ImportCounts, InsertCounts, OutletRecord, OutletSummary,
+    QuarantinedFeed, Result, Store, StoreCounts, StoreError, StoryArticle, StoryAssignment, StoryCursor, StoryFilter,
+    StoryHead, StoryMerge, StoryRecord, TextOutcome,
 };
 
 /// Append-only: each entry is one migration, applied in order and recorded
@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_article_texts.sql"),
     include_str!("migrations/0006_article_categories.sql"),
     include_str!("migrations/0007_outlet_touches.sql"),
+    include_str!("migrations/0008_quarantine.sql"),
 ];
 
 /// How long a writer waits for another connection's lock before failing.
@@ -404,89 +405,83 @@ impl Store for SqliteStore {
     }
 
     fn record_fetch(&mut self, feed_url: &str, at: DateTime<Utc>, record: &FetchRecord) -> Result<()> {
-        let at = at.timestamp();
-        let changed = match record {
-            FetchRecord::Fetched { etag, last_modified, next_fetch }
-            | FetchRecord::NotModified { etag, last_modified, next_fetch } => {
-                let status = match record {
-                    FetchRecord::Fetched { .. } => FeedStatus::Ok,
-                    _ => FeedStatus::NotModified,
-                };
-                self.conn
-                    .execute(
-                        "UPDATE feeds SET status = ?2, etag = ?3, last_modified = ?4, last_fetched = ?5,
-                                next_fetch = ?6, consecutive_failures = 0, last_error = NULL
-                         WHERE url = ?1",
-                        params![feed_url, status.as_str(), etag, last_modified, at, next_fetch.map(|t| t.timestamp())],
-                    )
-                    .map_err(sql("record fetch"))?
+        record_fetch_on(&self.conn, feed_url, at, record)
+    }
+
+    fn insert_articles(&mut self, articles: &[NewArticle]) -> Result<InsertCounts> {
+        let tx = self.conn.transaction().map_err(sql("begin article batch"))?;
+        let counts = insert_articles_on(&tx, articles)?;
+        tx.commit().map_err(sql("commit article batch"))?;
+        Ok(counts)
+    }
+
+    fn commit_feeds(&mut self, feeds: &[FeedCommit<'_>]) -> Result<Vec<Result<InsertCounts>>> {
+        let mut tx = self.conn.transaction().map_err(sql("begin feed group"))?;
+        let mut results = Vec::with_capacity(feeds.len());
+        for feed in feeds {
+            // A savepoint per feed: a feed the store refuses leaves nothing
+            // behind, and the rest of the group still commits.
+            let savepoint = tx.savepoint().map_err(sql("begin feed savepoint"))?;
+            let result = insert_articles_on(&savepoint, feed.articles).and_then(|counts| {
+                record_fetch_on(&savepoint, feed.feed_url, feed.at, &feed.record)?;
+                Ok(counts)
+            });
+            match result {
+                Ok(counts) => {
+                    savepoint.commit().map_err(sql("release feed savepoint"))?;
+                    results.push(Ok(counts));
+                }
+                Err(error @ (StoreError::UnknownFeed(_) | StoreError::Corrupt { .. })) => {
+                    drop(savepoint);
+                    results.push(Err(error));
+                }
+                Err(error) => return Err(error),
             }
-            FetchRecord::Failed { error, next_fetch } => self
-                .conn
-                .execute(
-                    "UPDATE feeds SET status = 'failed', last_error = ?2, last_fetched = ?3, next_fetch = ?4,
-                            consecutive_failures = consecutive_failures + 1, error_count = error_count + 1
-                     WHERE url = ?1",
-                    params![feed_url, error, at, next_fetch.map(|t| t.timestamp())],
-                )
-                .map_err(sql("record fetch failure"))?,
-        };
+        }
+        tx.commit().map_err(sql("commit feed group"))?;
+        Ok(results)
+    }
+
+    fn quarantine_feed(&mut self, feed_url: &str, at: DateTime<Utc>, reason: &str, bytes: &[u8]) -> Result<()> {
+        let changed = self
+            .conn
+            .execute(
+                "INSERT INTO quarantined_feeds (feed_id, at, reason, bytes)
+                 SELECT id, ?2, ?3, ?4 FROM feeds WHERE url = ?1
+                 ON CONFLICT (feed_id) DO UPDATE SET at = excluded.at, reason = excluded.reason, bytes = excluded.bytes",
+                params![feed_url, at.timestamp(), reason, bytes],
+            )
+            .map_err(sql("quarantine feed"))?;
         if changed == 0 {
             return Err(StoreError::UnknownFeed(feed_url.to_string()));
         }
         Ok(())
     }
 
-    fn insert_articles(&mut self, articles: &[NewArticle]) -> Result<InsertCounts> {
-        let tx = self.conn.transaction().map_err(sql("begin article batch"))?;
-        let mut counts = InsertCounts::default();
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO articles (outlet_id, feed_id, guid, url, title, snippet, content_html, truncated,
-                                           language, language_confidence, published, date_flag, fetched, categories)
-                     SELECT o.id, f.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
-                     FROM outlets o JOIN feeds f ON f.url = ?2 WHERE o.domain = ?1
-                     ON CONFLICT DO NOTHING",
-                )
-                .map_err(sql("prepare article insert"))?;
-            let mut feed_known =
-                tx.prepare_cached("SELECT 1 FROM feeds WHERE url = ?1").map_err(sql("prepare feed check"))?;
-            let mut checked_feed: Option<&str> = None;
-            for article in articles {
-                if checked_feed != Some(article.feed.as_str()) {
-                    if !feed_known.exists([&article.feed]).map_err(sql("check feed"))? {
-                        return Err(StoreError::UnknownFeed(article.feed.clone()));
-                    }
-                    checked_feed = Some(article.feed.as_str());
-                }
-                let inserted = insert
-                    .execute(params![
-                        article.outlet,
-                        article.feed,
-                        article.guid,
-                        article.url,
-                        article.title,
-                        article.snippet,
-                        article.content_html,
-                        article.truncated,
-                        article.language,
-                        article.language_confidence,
-                        article.published.timestamp(),
-                        article.date_flag.map(DateFlag::as_str),
-                        article.fetched.timestamp(),
-                        article.categories.join("\n"),
-                    ])
-                    .map_err(sql("insert article"))?;
-                if inserted == 1 {
-                    counts.new += 1;
-                } else {
-                    counts.duplicate += 1;
-                }
-            }
-        }
-        tx.commit().map_err(sql("commit article batch"))?;
-        Ok(counts)
+    fn quarantined_feeds(&self) -> Result<Vec<QuarantinedFeed>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT f.url, q.at, q.reason, q.bytes FROM quarantined_feeds q JOIN feeds f ON f.id = q.feed_id
+                 ORDER BY f.url",
+            )
+            .map_err(sql("prepare quarantined feeds"))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?, row.get(3)?))
+            })
+            .map_err(sql("query quarantined feeds"))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(sql("read quarantined feed"))?;
+        rows.into_iter()
+            .map(|(feed_url, at, reason, bytes)| {
+                let at = from_unix(at).ok_or_else(|| StoreError::Corrupt {
+                    table: "quarantined_feeds",
+                    reason: format!("bad time {at} for {feed_url}"),
+                })?;
+                Ok(QuarantinedFeed { feed_url, at, reason, bytes })
+            })
+            .collect()
     }
 
     fn for_each_article(&self, each: &mut dyn FnMut(Article) -> Result<()>) -> Result<()> {
@@ -517,18 +512,20 @@ impl Store for SqliteStore {
             .map_err(sql("read unclustered article"))
     }
 
-    fn clustered_since(&self, since: DateTime<Utc>) -> Result<Vec<(Article, i64)>> {
+    fn clustered_between(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<(Article, i64)>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
                 "SELECT {ARTICLE_COLUMNS}, a.story_id FROM {ARTICLE_JOINS}
-                 WHERE a.story_id IS NOT NULL AND a.published >= ?1 ORDER BY a.published, a.id"
+                 WHERE a.published BETWEEN ?1 AND ?2 AND a.story_id IS NOT NULL ORDER BY a.published, a.id"
             ))
             .map_err(sql("prepare clustered articles"))?;
-        stmt.query_map([since.timestamp()], |row| Ok((article_from_row(row)?, row.get::<_, i64>(AFTER_ARTICLE)?)))
-            .map_err(sql("query clustered articles"))?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(sql("read clustered article"))
+        stmt.query_map([since.timestamp(), until.timestamp()], |row| {
+            Ok((article_from_row(row)?, row.get::<_, i64>(AFTER_ARTICLE)?))
+        })
+        .map_err(sql("query clustered articles"))?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(sql("read clustered article"))
     }
 
     fn assign_stories(
@@ -636,7 +633,13 @@ impl Store for SqliteStore {
         Ok(Some(StoryRecord { id, first_published: time(first)?, last_updated: time(last)?, articles, view }))
     }
 
-    fn articles_wanting_text(&self, limit: usize, always_outlets: &[String]) -> Result<Vec<Article>> {
+    fn articles_wanting_text(
+        &self,
+        limit: usize,
+        always_outlets: &[String],
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Article>> {
         // The outlet list travels as one ",a,b," string so the statement
         // stays cacheable whatever its length.
         let outlets = format!(",{},", always_outlets.join(","));
@@ -644,13 +647,14 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached(&format!(
                 "SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_JOINS}
-                 WHERE NOT EXISTS (SELECT 1 FROM article_texts t WHERE t.article_id = a.id)
+                 WHERE a.fetched BETWEEN ?3 AND ?4
+                   AND NOT EXISTS (SELECT 1 FROM article_texts t WHERE t.article_id = a.id)
                    AND (a.truncated = 1 OR instr(?2, ',' || o.domain || ',') > 0)
                  ORDER BY a.published DESC, a.id DESC LIMIT ?1"
             ))
             .map_err(sql("prepare articles wanting text"))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        stmt.query_map(params![limit, outlets], article_from_row)
+        stmt.query_map(params![limit, outlets, since.timestamp(), until.timestamp()], article_from_row)
             .map_err(sql("query articles wanting text"))?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(sql("read article wanting text"))
@@ -820,6 +824,97 @@ impl Store for SqliteStore {
         }
         tx.commit().map_err(sql("commit forgetting touched stories"))
     }
+}
+
+/// Records how a fetch went, on a connection or inside a transaction.
+fn record_fetch_on(conn: &Connection, feed_url: &str, at: DateTime<Utc>, record: &FetchRecord) -> Result<()> {
+    let at = at.timestamp();
+    let changed = match record {
+        FetchRecord::Fetched { etag, last_modified, next_fetch }
+        | FetchRecord::NotModified { etag, last_modified, next_fetch } => {
+            let status = match record {
+                FetchRecord::Fetched { .. } => FeedStatus::Ok,
+                _ => FeedStatus::NotModified,
+            };
+            conn.prepare_cached(
+                "UPDATE feeds SET status = ?2, etag = ?3, last_modified = ?4, last_fetched = ?5,
+                        next_fetch = ?6, consecutive_failures = 0, last_error = NULL
+                 WHERE url = ?1",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    feed_url,
+                    status.as_str(),
+                    etag,
+                    last_modified,
+                    at,
+                    next_fetch.map(|t| t.timestamp())
+                ])
+            })
+            .map_err(sql("record fetch"))?
+        }
+        FetchRecord::Failed { error, next_fetch } => conn
+            .prepare_cached(
+                "UPDATE feeds SET status = 'failed', last_error = ?2, last_fetched = ?3, next_fetch = ?4,
+                        consecutive_failures = consecutive_failures + 1, error_count = error_count + 1
+                 WHERE url = ?1",
+            )
+            .and_then(|mut stmt| stmt.execute(params![feed_url, error, at, next_fetch.map(|t| t.timestamp())]))
+            .map_err(sql("record fetch failure"))?,
+    };
+    if changed == 0 {
+        return Err(StoreError::UnknownFeed(feed_url.to_string()));
+    }
+    Ok(())
+}
+
+/// Inserts articles inside the caller's transaction, skipping duplicates.
+fn insert_articles_on(conn: &Connection, articles: &[NewArticle]) -> Result<InsertCounts> {
+    let mut counts = InsertCounts::default();
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO articles (outlet_id, feed_id, guid, url, title, snippet, content_html, truncated,
+                                   language, language_confidence, published, date_flag, fetched, categories)
+             SELECT o.id, f.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+             FROM outlets o JOIN feeds f ON f.url = ?2 WHERE o.domain = ?1
+             ON CONFLICT DO NOTHING",
+        )
+        .map_err(sql("prepare article insert"))?;
+    let mut feed_known =
+        conn.prepare_cached("SELECT 1 FROM feeds WHERE url = ?1").map_err(sql("prepare feed check"))?;
+    let mut checked_feed: Option<&str> = None;
+    for article in articles {
+        if checked_feed != Some(article.feed.as_str()) {
+            if !feed_known.exists([&article.feed]).map_err(sql("check feed"))? {
+                return Err(StoreError::UnknownFeed(article.feed.clone()));
+            }
+            checked_feed = Some(article.feed.as_str());
+        }
+        let inserted = insert
+            .execute(params![
+                article.outlet,
+                article.feed,
+                article.guid,
+                article.url,
+                article.title,
+                article.snippet,
+                article.content_html,
+                article.truncated,
+                article.language,
+                article.language_confidence,
+                article.published.timestamp(),
+                article.date_flag.map(DateFlag::as_str),
+                article.fetched.timestamp(),
+                article.categories.join("\n"),
+            ])
+            .map_err(sql("insert article"))?;
+        if inserted == 1 {
+            counts.new += 1;
+        } else {
+            counts.duplicate += 1;
+        }
+    }
+    Ok(counts)
 }
 
 /// The columns `article_from_row` reads, in order; extra columns may follow.

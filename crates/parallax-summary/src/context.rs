@@ -79,66 +79,63 @@ const BACK_POINTERS: &[&str] = &[
     "them",
 ];
 
-/// Lower-case words of a sentence: letters and apostrophes.
-fn words(sentence: &str) -> impl Iterator<Item = String> + '_ {
-    sentence
-        .split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’'))
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
+/// Words of a sentence: letters and apostrophes.
+fn words(sentence: &str) -> impl Iterator<Item = &str> + '_ {
+    sentence.split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’')).filter(|word| !word.is_empty())
 }
 
-/// A word of a sentence as attribution reads it.
-struct Word {
-    lower: String,
-    /// Capitalised and outside quotes, and not a stop word ("The", "In")
-    /// that is capitalised only for opening the sentence: a name the
-    /// pronoun can stand for.
-    names: bool,
-}
-
-/// The sentence's words, with quoted ones left out: a name inside a quote
-/// is what was said, not who said it.
-fn unquoted_words(sentence: &str) -> Vec<Word> {
+/// The sentence's words outside quotes, each with whether it could be a
+/// name the pronoun stands for: capitalised and not a stop word ("The",
+/// "In") that is capitalised only for opening the sentence. A name inside
+/// a quote is what was said, not who said it. Words are borrowed, and only
+/// capitalised ones are lower-cased (for the stop-word test), since this
+/// runs on every sentence of every story.
+fn unquoted_words<'s>(sentence: &'s str) -> Vec<(&'s str, bool)> {
+    let stop_words = &languages().get(ENGLISH).stop_words;
     let mut out = Vec::new();
     let mut quoted = false;
-    let mut current = String::new();
-    let stop_words = &languages().get(ENGLISH).stop_words;
-    let flush = |current: &mut String, out: &mut Vec<Word>| {
-        if !current.is_empty() {
-            let lower = current.to_lowercase();
-            let names = current.starts_with(char::is_uppercase) && !stop_words.contains(lower.as_str());
-            out.push(Word { lower, names });
-            current.clear();
+    let mut start: Option<usize> = None;
+    let flush = |start: &mut Option<usize>, end: usize, out: &mut Vec<(&'s str, bool)>| {
+        if let Some(from) = start.take() {
+            let word = &sentence[from..end];
+            let names = word.starts_with(char::is_uppercase) && !stop_words.contains(word.to_lowercase().as_str());
+            out.push((word, names));
         }
     };
-    for c in sentence.chars() {
+    for (at, c) in sentence.char_indices() {
         match c {
             '“' | '„' | '«' => {
-                flush(&mut current, &mut out);
+                flush(&mut start, at, &mut out);
                 quoted = true;
             }
             '”' | '»' => {
-                current.clear();
+                start = None;
                 quoted = false;
             }
             '"' => {
                 if quoted {
-                    current.clear();
+                    start = None;
                 } else {
-                    flush(&mut current, &mut out);
+                    flush(&mut start, at, &mut out);
                 }
                 quoted = !quoted;
             }
             c if c.is_alphabetic() || c == '\'' || c == '’' => {
-                if !quoted {
-                    current.push(c);
+                if !quoted && start.is_none() {
+                    start = Some(at);
                 }
             }
-            _ => flush(&mut current, &mut out),
+            _ => flush(&mut start, at, &mut out),
         }
     }
-    flush(&mut current, &mut out);
+    if !quoted {
+        flush(&mut start, sentence.len(), &mut out);
+    }
     out
+}
+
+fn is_one_of(word: &str, list: &[&str]) -> bool {
+    list.iter().any(|listed| listed.eq_ignore_ascii_case(word))
 }
 
 /// "..., she said.", "He told reporters ...", "..., said he.": a bare
@@ -146,19 +143,33 @@ fn unquoted_words(sentence: &str) -> Vec<Word> {
 /// it could stand for ("Schumer said he would try again" names its
 /// speaker).
 pub(crate) fn dangling_attribution(sentence: &str) -> bool {
+    // Most sentences have no pronoun beside a reporting verb at all; only
+    // those that do are read with their quotes and names.
+    let mut previous: Option<&str> = None;
+    let adjacent = words(sentence).any(|word| {
+        let pair = previous.is_some_and(|before| {
+            (is_one_of(before, PRONOUNS) && is_one_of(word, REPORTING_VERBS))
+                || (is_one_of(before, REPORTING_VERBS) && is_one_of(word, PRONOUNS))
+        });
+        previous = Some(word);
+        pair
+    });
+    if !adjacent {
+        return false;
+    }
     let words = unquoted_words(sentence);
-    let pronoun_at = |at: usize| PRONOUNS.contains(&words[at].lower.as_str());
-    let verb_at = |at: usize| REPORTING_VERBS.contains(&words[at].lower.as_str());
+    let pronoun_at = |at: usize| is_one_of(words[at].0, PRONOUNS);
+    let verb_at = |at: usize| is_one_of(words[at].0, REPORTING_VERBS);
     (0..words.len()).any(|at| {
         let attributes = (pronoun_at(at) && at + 1 < words.len() && verb_at(at + 1))
             || (pronoun_at(at) && at + 1 == words.len() && at > 0 && verb_at(at - 1));
-        attributes && !words[..at].iter().any(|word| word.names)
+        attributes && !words[..at].iter().any(|(_, names)| *names)
     })
 }
 
 /// Opens with a pronoun or a connective that refers back.
 pub(crate) fn needs_context(sentence: &str) -> bool {
-    words(sentence).next().is_some_and(|first| BACK_POINTERS.contains(&first.as_str()))
+    words(sentence).next().is_some_and(|first| is_one_of(first, BACK_POINTERS))
 }
 
 #[cfg(test)]

@@ -67,13 +67,25 @@ const MIN_CLAUSE_WORDS: usize = 4;
 /// so a clause that adds words the other outlets do not share is dropped.
 fn candidate_ends(headline: &str) -> Vec<usize> {
     let mut ends = vec![headline.len()];
-    for separator in [", ", "; ", " — ", " – ", " - "] {
-        if let Some(at) = headline.find(separator)
-            && headline[..at].split_whitespace().count() >= MIN_CLAUSE_WORDS
-            && !ends.contains(&at)
-        {
-            ends.push(at);
+    let mut previous = ' ';
+    let mut words = 0;
+    for (at, c) in headline.char_indices() {
+        let next_is_space = headline[at + c.len_utf8()..].starts_with(' ');
+        let breaks = match c {
+            ',' | ';' => next_is_space,
+            '—' | '–' | '-' => previous == ' ' && next_is_space,
+            _ => false,
+        };
+        let words_before = words + usize::from(previous != ' ');
+        if breaks && words_before >= MIN_CLAUSE_WORDS {
+            let end = if previous == ' ' { at - 1 } else { at };
+            ends.push(end);
+            break;
         }
+        if c == ' ' && previous != ' ' {
+            words += 1;
+        }
+        previous = c;
     }
     ends
 }
@@ -112,9 +124,11 @@ fn headline_value(analysis: &Analysis, index: usize, end: usize, language: LangI
             .title_words
             .iter()
             .filter(|(range, concept)| {
-                let lower = info.title.text[range.clone()].to_lowercase();
                 let unshared = *concept == NO_CONCEPT || analysis.weights[*concept as usize] == 0.0;
-                range.end <= end && unshared && (is_evaluative(&lower) || is_side_taking(&lower))
+                range.end <= end && unshared && {
+                    let lower = info.title.text[range.clone()].to_lowercase();
+                    is_evaluative(&lower) || is_side_taking(&lower)
+                }
             })
             .count();
         value *= config.unshared_judgement_factor.powi(judgements as i32);
@@ -163,4 +177,29 @@ pub fn judgement_words(title: &str) -> usize {
         .map(str::to_lowercase)
         .filter(|word| is_evaluative(word) || is_side_taking(word))
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_ends(headline: &str, expected: &[&str]) {
+        let got: Vec<&str> = candidate_ends(headline).into_iter().map(|end| &headline[..end]).collect();
+        assert_eq!(got, expected, "{headline:?}");
+    }
+
+    #[test]
+    fn the_main_clause_is_a_candidate_title() {
+        check_ends(
+            "Sacklers moved $1 billion, court papers show",
+            &["Sacklers moved $1 billion, court papers show", "Sacklers moved $1 billion"],
+        );
+        check_ends(
+            "Trump cuts off U.S. funding to WHO — pending review",
+            &["Trump cuts off U.S. funding to WHO — pending review", "Trump cuts off U.S. funding to WHO"],
+        );
+        check_ends("Bad, bad news for the league", &["Bad, bad news for the league"]);
+        check_ends("U.S.-China talks resume in Geneva", &["U.S.-China talks resume in Geneva"]);
+        check_ends("", &[""]);
+    }
 }

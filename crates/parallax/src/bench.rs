@@ -14,8 +14,8 @@ use parallax_testkit::{FixtureServer, Route};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// Parse+clean throughput on one core, then a whole `ingest` against the
-    /// same feeds served on loopback.
+    /// Parse+clean throughput on one core, then a whole round (feeds, full
+    /// text, stories, views) against the same feeds served on loopback.
     Ingest(IngestBenchArgs),
     /// Cluster a long stream of articles resampled and perturbed from real
     /// titles and leads; report articles/s and memory as the window fills.
@@ -64,11 +64,18 @@ pub struct ClusterBenchArgs {
 #[derive(Debug, Args)]
 pub struct IngestBenchArgs {
     /// How many feeds to generate.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 2900)]
     feeds: usize,
-    /// Items per feed.
-    #[arg(long, default_value_t = 50)]
-    items: usize,
+    /// Fewest items per feed; each feed draws its count between this and
+    /// --max-items (real feeds carry 5 to 20).
+    #[arg(long, default_value_t = 5)]
+    min_items: usize,
+    /// Most items per feed.
+    #[arg(long, default_value_t = 20)]
+    max_items: usize,
+    /// Every feed carries exactly this many items (sets both bounds).
+    #[arg(long)]
+    items: Option<usize>,
     /// Seconds to spend repeating the parse+clean pass, for a stable figure.
     #[arg(long, default_value_t = 3.0)]
     seconds: f64,
@@ -85,9 +92,18 @@ pub fn run(command: BenchCommand, config: &Config) -> Result<()> {
 }
 
 fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
-    let corpus = generate_feeds(args.feeds, args.items, 0x5eed);
+    let (min_items, max_items) = match args.items {
+        Some(items) => (items, items),
+        None => (args.min_items, args.max_items.max(args.min_items)),
+    };
+    let corpus = generate_feeds(args.feeds, min_items..=max_items, 0x5eed);
     let bytes: usize = corpus.iter().map(|feed| feed.body.len()).sum();
-    println!("corpus: {} feeds x {} items, {:.1} MB of RSS", corpus.len(), args.items, bytes as f64 / 1e6);
+    let items: usize = corpus.iter().map(|feed| feed.items).sum();
+    println!(
+        "corpus: {} feeds of {min_items} to {max_items} items, {items} items, {:.1} MB of RSS",
+        corpus.len(),
+        bytes as f64 / 1e6
+    );
 
     let fetched = chrono::Utc::now();
     let started = Instant::now();
@@ -147,20 +163,54 @@ fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
     config.fetch.allow_private_networks = true;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let started = Instant::now();
-    let summary = ingest_registered(&runtime, &mut store, &config)?;
+    let feeds = store.feeds(None)?;
+    let robots = parallax_ingest::fulltext::RobotsCache::default();
+    let round = parallax_ingest::Round {
+        config: &config,
+        supply: std::sync::Arc::new(parallax_ingest::NetworkSupply::from_config(&config.fetch)?),
+        feeds,
+        options: IngestOptions::default(),
+        progress: &NoProgress,
+        embedder: None,
+        robots: &robots,
+        search: None,
+    };
+    let report = parallax_ingest::run_round(&mut store, round, runtime.handle());
     let elapsed = started.elapsed().as_secs_f64();
+    if let Some(stopped) = &report.stopped {
+        anyhow::bail!("bench: the round stopped at the {} stage: {}", stopped.stage.as_str(), stopped.reason);
+    }
+    let feeds = &report.feeds;
     println!(
-        "ingest over loopback (all cores, SQLite): {} feeds, {} articles stored in {elapsed:.2} s: {:.0} feeds/s, {:.0} articles/s, {} failed",
-        summary.fetched,
-        summary.articles_new,
-        summary.fetched as f64 / elapsed,
-        summary.articles_new as f64 / elapsed,
-        summary.failed.len()
+        "round over loopback (all cores, SQLite; feeds, full text, stories, views): {} feeds, {} articles stored \
+         in {elapsed:.2} s: {:.0} feeds/s, {:.0} articles/s, {} failed, {} commits",
+        feeds.fetched,
+        feeds.articles_new,
+        feeds.fetched as f64 / elapsed,
+        feeds.articles_new as f64 / elapsed,
+        feeds.failed.len(),
+        feeds.commits
     );
+    let feed_seconds = report
+        .stage_seconds
+        .iter()
+        .find(|(stage, _)| *stage == parallax_ingest::round::Stage::Feeds)
+        .map_or(0.0, |s| s.1);
+    println!(
+        "  feed stage (fetch, parse, store): {:.0} articles/s; {} articles placed in {} new stories, {} views",
+        feeds.articles_new as f64 / feed_seconds.max(1e-9),
+        report.stories.articles,
+        report.stories.new_stories,
+        report.views.stories
+    );
+    if let Some(timings) = report.lines().last() {
+        println!("  {timings}");
+    }
     Ok(())
 }
 
-/// One `ingest` round over every feed registered in `store`, quietly.
+/// The feed stage alone (fetch, parse, store) over every feed registered
+/// in `store`, quietly: what `parallax eval feeds` reads back.
 pub(crate) fn ingest_registered(
     runtime: &tokio::runtime::Runtime,
     store: &mut SqliteStore,
@@ -170,10 +220,11 @@ pub(crate) fn ingest_registered(
     Ok(runtime.block_on(parallax_ingest::ingest(store, feeds, config, &IngestOptions::default(), &NoProgress))?)
 }
 
-/// One generated feed: a file name and its RSS bytes.
+/// One generated feed: a file name, its RSS bytes and how many items.
 struct GeneratedFeed {
     name: String,
     body: Vec<u8>,
+    items: usize,
 }
 
 /// Words drawn on to fill titles and descriptions; real news vocabulary so
@@ -238,7 +289,7 @@ const WORDS: &[&str] = &[
 
 /// Deterministic RSS 2.0 feeds with the shapes real feeds have: HTML in
 /// descriptions, entities, CDATA, a few links and images per item.
-fn generate_feeds(feeds: usize, items: usize, seed: u64) -> Vec<GeneratedFeed> {
+fn generate_feeds(feeds: usize, items: std::ops::RangeInclusive<usize>, seed: u64) -> Vec<GeneratedFeed> {
     let mut state = seed | 1;
     let mut next = move || {
         state ^= state << 13;
@@ -255,7 +306,8 @@ fn generate_feeds(feeds: usize, items: usize, seed: u64) -> Vec<GeneratedFeed> {
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Bench feed {f}</title>\
                  <link>https://outlet{f}.example/</link><description>Generated</description>\n"
             );
-            for i in 0..items {
+            let count = items.start() + (next() as usize) % (items.end() - items.start() + 1);
+            for i in 0..count {
                 let title = words(10, &mut next);
                 let paragraphs: Vec<String> = (0..4)
                     .map(|_| format!("<p>{} &amp; {} &#8217;s <a href=\"https://outlet{f}.example/x?utm_source=rss\">{}</a>.</p>", words(30, &mut next), words(5, &mut next), words(3, &mut next)))
@@ -269,7 +321,7 @@ fn generate_feeds(feeds: usize, items: usize, seed: u64) -> Vec<GeneratedFeed> {
                 ));
             }
             xml.push_str("</channel></rss>\n");
-            GeneratedFeed { name: format!("feed{f}.xml"), body: xml.into_bytes() }
+            GeneratedFeed { name: format!("feed{f}.xml"), body: xml.into_bytes(), items: count }
         })
         .collect()
 }

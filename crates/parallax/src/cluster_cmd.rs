@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use parallax_cluster::eval::{StoryLog, bcubed, pairwise};
+use parallax_cluster::eval::{PairsOf, StoryLog, bcubed, fragmentation, pairwise, pairwise_by_group};
 use parallax_cluster::{ArticleInput, ClusterConfig, Clusterer};
 use parallax_ingest::Config;
 use serde::Deserialize;
@@ -19,7 +19,9 @@ use parallax_ingest::stories::{TextEmbedder, attach_embeddings, embed_inputs};
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
     /// JSON Lines of articles: {"id", "title", "text"?, "outlet"?, "url"?,
-    /// "published"? (RFC 3339), "language"?}. Standard input by default.
+    /// "published"? (ISO 8601: RFC 3339, a zone offset such as +0200, or a
+    /// date alone such as 2013-09-28, read as midnight UTC), "language"?
+    /// (or "lang")}. Standard input by default.
     #[arg(long, short, value_name = "FILE")]
     input: Option<PathBuf>,
     /// Where to write {"id", "story"} lines, one per input article in input
@@ -49,6 +51,40 @@ pub struct EvalClusterArgs {
     /// embed.model_dir; needs a build with `--features embeddings`).
     #[arg(long, value_name = "DIR")]
     model: Option<PathBuf>,
+    /// Cluster as if no article had a date (to measure what the words alone
+    /// do, or a set whose dates give its stories away).
+    #[arg(long)]
+    ignore_dates: bool,
+    /// Also score by group: `lang` gives each language's own scores and,
+    /// over pairs of articles in different languages, how many of those
+    /// in one gold story were put together (cross-language recall).
+    #[arg(long, value_enum, value_name = "GROUP")]
+    by: Option<GroupBy>,
+    /// Instead of the input as it is, cluster a long dated stream of this
+    /// many articles resampled from its gold stories (events of 3 to 400
+    /// articles over hours to days, and one planted event of 300 articles
+    /// over five days; see parallax_cluster::stream), fed in refresh
+    /// rounds, and report how whole the events stayed as the stream went
+    /// on.
+    #[arg(long, value_name = "ARTICLES")]
+    stream: Option<usize>,
+    /// Articles per day in the resampled stream.
+    #[arg(long, value_name = "N", default_value_t = 5_000, requires = "stream")]
+    per_day: usize,
+    /// Articles per refresh round (one `add_batch` call) in the resampled
+    /// stream.
+    #[arg(long, value_name = "N", default_value_t = 200, requires = "stream")]
+    round: usize,
+    /// Seed of the resampled stream (another seed, another stream).
+    #[arg(long, value_name = "N", requires = "stream")]
+    seed: Option<u64>,
+}
+
+/// What `eval cluster --by` groups articles by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupBy {
+    /// The article's "language" (or "lang").
+    Lang,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,7 +97,7 @@ struct InputArticle {
     outlet: Option<String>,
     #[serde(default)]
     published: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "lang")]
     language: Option<String>,
 }
 
@@ -69,6 +105,10 @@ struct InputArticle {
 struct GoldLine {
     id: String,
     story: String,
+    /// The gold topic, where a set groups its stories (ECB+: two events of
+    /// one kind per topic).
+    #[serde(default)]
+    topic: Option<String>,
 }
 
 /// The stories of `articles`: for each, in input order, the id of the first
@@ -139,19 +179,21 @@ fn cluster(
     Ok(story_of)
 }
 
-/// Reads articles, reporting malformed lines (with their number) and bad
-/// dates on stderr; the rest are returned with their parsed dates.
+/// Reads articles, reporting malformed lines (with their number) and
+/// unreadable dates on stderr; the rest are returned with their parsed
+/// dates.
 fn read_articles(input: Option<&Path>) -> Result<(Vec<InputArticle>, Vec<Option<i64>>)> {
     let mut articles = Vec::new();
     let mut published = Vec::new();
     jsonl::read_lines(input, |line_number, article: InputArticle| {
         let time = match article.published.as_deref() {
             None => None,
-            Some(text) => match chrono::DateTime::parse_from_rfc3339(text) {
-                Ok(time) => Some(time.timestamp()),
-                Err(error) => {
+            Some(text) => match parse_published(text) {
+                Some(time) => Some(time),
+                None => {
                     eprintln!(
-                        "warning: line {line_number}: published {text:?} is not RFC 3339 ({error}); treated as undated"
+                        "warning: line {line_number}: published {text:?} is not an ISO 8601 date or time \
+                         (2013-09-28, 2013-09-28T14:05:00Z, 2013-09-28T16:05:00+02:00); treated as undated"
                     );
                     None
                 }
@@ -161,6 +203,52 @@ fn read_articles(input: Option<&Path>) -> Result<(Vec<InputArticle>, Vec<Option<
         published.push(time);
     })?;
     Ok((articles, published))
+}
+
+/// Unix seconds of an ISO 8601 date or time as people write them: RFC 3339
+/// (`2013-09-28T14:05:00Z`, `...+02:00`, fractions of a second), the
+/// offset written `+0200` or `+02`, a space for the `T`, no seconds, no
+/// zone (UTC), the basic format (`20130928T140500Z`), or a date alone
+/// (`2013-09-28`, midnight UTC: news sets such as ECB+ and MEANTIME give
+/// only the day).
+fn parse_published(text: &str) -> Option<i64> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime};
+    let text = text.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Some(time.timestamp());
+    }
+    const ZONED: [&str; 6] = [
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+        "%Y-%m-%dT%H:%M%#z",
+        "%Y-%m-%d %H:%M%#z",
+        "%Y%m%dT%H%M%S%#z",
+        "%Y%m%dT%H%M%#z",
+    ];
+    for format in ZONED {
+        if let Ok(time) = DateTime::parse_from_str(text, format) {
+            return Some(time.timestamp());
+        }
+    }
+    const LOCAL: [&str; 6] = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y%m%dT%H%M%S",
+        "%Y%m%dT%H%M",
+    ];
+    for format in LOCAL {
+        if let Ok(time) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(time.and_utc().timestamp());
+        }
+    }
+    let date = text.strip_suffix(['Z', 'z']).unwrap_or(text);
+    ["%Y-%m-%d", "%Y%m%d"]
+        .iter()
+        .find_map(|format| NaiveDate::parse_from_str(date, format).ok())
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|time| time.and_utc().timestamp())
 }
 
 pub fn run_cluster(args: ClusterArgs, config: &Config) -> Result<()> {
@@ -176,28 +264,209 @@ pub fn run_cluster(args: ClusterArgs, config: &Config) -> Result<()> {
 }
 
 pub fn run_eval(args: EvalClusterArgs, config: &Config) -> Result<()> {
+    if let Some(articles) = args.stream {
+        return run_stream_eval(&args, articles, &config.cluster);
+    }
     let embedder = crate::embedder::load(&config.embed, args.model.as_deref())?;
     let config = &config.cluster;
-    let (mut articles, published) = read_articles(Some(&args.input))?;
+    let (mut articles, mut published) = read_articles(Some(&args.input))?;
     if let Some(words) = args.teaser_words {
         for article in &mut articles {
             article.text = article.text.as_deref().map(|text| crate::teaser::cut(text, words));
         }
         println!("texts cut to teasers of {words} words");
     }
+    if args.ignore_dates {
+        published.fill(None);
+        println!("dates ignored");
+    }
     let mut gold = Vec::new();
-    jsonl::read_lines(Some(&args.gold), |_, line: GoldLine| gold.push((line.id, line.story)))?;
+    let mut topics = Vec::new();
+    jsonl::read_lines(Some(&args.gold), |_, line: GoldLine| {
+        if let Some(topic) = line.topic {
+            topics.push((line.id.clone(), topic));
+        }
+        gold.push((line.id, line.story));
+    })?;
     let started = Instant::now();
     let stories = cluster(&articles, &published, config, embedder.as_deref())?;
     let elapsed = started.elapsed().as_secs_f64();
     let predicted: Vec<(String, String)> =
         articles.iter().zip(&stories).map(|(a, s)| (a.id.clone(), articles[*s].id.clone())).collect();
-    let distinct: std::collections::HashSet<&String> = predicted.iter().map(|(_, s)| s).collect();
-    println!("articles: {}, predicted stories: {}", articles.len(), distinct.len());
+    let mut sizes: HashMap<&String, usize> = HashMap::new();
+    for (_, story) in &predicted {
+        *sizes.entry(story).or_default() += 1;
+    }
+    let largest = sizes.values().copied().max().unwrap_or(0);
+    println!("articles: {}, predicted stories: {} (largest {largest})", articles.len(), sizes.len());
     println!("BCubed   {}", bcubed(&predicted, &gold));
     println!("pairwise {}", pairwise(&predicted, &gold));
+    println!("gold stories: {}", fragmentation(&predicted, &gold));
+    if !topics.is_empty() {
+        let within = pairwise_by_group(&predicted, &gold, &topics, PairsOf::SameGroup);
+        println!(
+            "within a gold topic: pairwise P {:.4} R {:.4} (pairs put together that are one gold story)",
+            within.precision, within.recall
+        );
+    }
+    if args.by == Some(GroupBy::Lang) {
+        report_by_language(&articles, &predicted, &gold);
+    }
     // The model embeds on every core unless RAYON_NUM_THREADS says otherwise.
     let cores = if embedder.is_some() { "embedding included, clustering on one core" } else { "one core" };
     println!("throughput: {:.0} articles/s ({elapsed:.2} s, {cores})", articles.len() as f64 / elapsed.max(1e-9));
     Ok(())
+}
+
+/// `eval cluster --stream`: the input's gold stories resampled into a long
+/// dated stream, clustered in refresh rounds, and scored on how whole each
+/// event stayed, early and late in the stream, and for the big events.
+fn run_stream_eval(args: &EvalClusterArgs, articles: usize, config: &ClusterConfig) -> Result<()> {
+    use parallax_cluster::stream::{SourceText, StreamConfig, resample};
+    let (sources, _) = read_articles(Some(&args.input))?;
+    let mut gold_story: HashMap<String, String> = HashMap::new();
+    jsonl::read_lines(Some(&args.gold), |_, line: GoldLine| {
+        gold_story.insert(line.id, line.story);
+    })?;
+    let mut by_story: std::collections::BTreeMap<&str, Vec<SourceText>> = std::collections::BTreeMap::new();
+    for article in &sources {
+        if let Some(story) = gold_story.get(&article.id) {
+            let text = article.text.as_deref().unwrap_or("");
+            by_story.entry(story).or_default().push(SourceText { title: &article.title, text });
+        }
+    }
+    let stories: Vec<Vec<SourceText>> = by_story.into_values().collect();
+    anyhow::ensure!(!stories.is_empty(), "eval cluster: no article of {} is in the gold", args.input.display());
+    let defaults = StreamConfig::default();
+    let seed = args.seed.unwrap_or(defaults.seed);
+    let stream_config = StreamConfig { articles, per_day: args.per_day.max(1), seed, ..defaults };
+    let stream = resample(&stories, &stream_config);
+    let outlets: Vec<String> = (0..stream_config.outlets).map(|i| format!("outlet{i}.example")).collect();
+    println!(
+        "stream: {} articles resampled from {} gold stories, {} per day over {:.0} days, rounds of {}",
+        stream.len(),
+        stories.len(),
+        stream_config.per_day,
+        stream.len() as f64 / stream_config.per_day as f64,
+        args.round
+    );
+    let inputs: Vec<ArticleInput> = stream
+        .iter()
+        .enumerate()
+        .map(|(key, article)| ArticleInput {
+            key: key as u64,
+            title: &article.title,
+            text: &article.text,
+            outlet: Some(&outlets[article.outlet]),
+            language: Some("en"),
+            published: Some(article.published),
+            embedding: None,
+        })
+        .collect();
+    let mut clusterer = Clusterer::new(config.clone()).context("eval cluster: invalid configuration")?;
+    let mut log = StoryLog::new();
+    let started = Instant::now();
+    for round in inputs.chunks(args.round.max(1)) {
+        for (input, assignment) in round.iter().zip(clusterer.add_batch(round)) {
+            log.record(input.key, &assignment);
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let predicted = log.final_stories();
+    let gold: Vec<(u64, u32)> = stream.iter().enumerate().map(|(key, a)| (key as u64, a.event)).collect();
+    println!("BCubed   {}", bcubed(&predicted, &gold));
+    println!("pairwise {}", pairwise(&predicted, &gold));
+    println!("gold events: {}", fragmentation(&predicted, &gold));
+    // Events by the third of the stream they start in.
+    let mut first_index: HashMap<u32, usize> = HashMap::new();
+    for (index, article) in stream.iter().enumerate() {
+        first_index.entry(article.event).or_insert(index);
+    }
+    let mut event_size: HashMap<u32, usize> = HashMap::new();
+    for article in &stream {
+        *event_size.entry(article.event).or_default() += 1;
+    }
+    // The predicted and gold stories of the events `keep` chooses.
+    type Part = (Vec<(u64, u64)>, Vec<(u64, u32)>);
+    let part = |keep: &dyn Fn(u32) -> bool| -> Part {
+        let chosen: Vec<(u64, u32)> = gold.iter().copied().filter(|&(_, event)| keep(event)).collect();
+        let keys: std::collections::HashSet<u64> = chosen.iter().map(|&(key, _)| key).collect();
+        (predicted.iter().copied().filter(|(key, _)| keys.contains(key)).collect(), chosen)
+    };
+    for (third, name) in ["first", "second", "last"].iter().enumerate() {
+        let range = third * stream.len() / 3..(third + 1) * stream.len() / 3;
+        let (p, g) = part(&|event| range.contains(&first_index[&event]));
+        println!("  events starting in the {name} third: {}", fragmentation(&p, &g));
+    }
+    let (p, g) = part(&|event| event_size[&event] >= 100);
+    println!("  events of 100 articles or more: {}", fragmentation(&p, &g));
+    if let Some(planted) = stream.iter().find(|a| a.planted).map(|a| a.event) {
+        let (p, _) = part(&|event| event == planted);
+        let mut sizes: HashMap<u64, usize> = HashMap::new();
+        for (_, story) in &p {
+            *sizes.entry(*story).or_default() += 1;
+        }
+        let largest = sizes.values().copied().max().unwrap_or(0);
+        println!(
+            "  planted event ({} articles over five days): {} stories, the largest holding {largest}",
+            p.len(),
+            sizes.len()
+        );
+    }
+    println!("throughput: {:.0} articles/s ({elapsed:.2} s, one core)", stream.len() as f64 / elapsed.max(1e-9));
+    Ok(())
+}
+
+/// Each language's own scores, and recall over pairs of one gold story in
+/// two languages, overall and per pair of languages.
+fn report_by_language(articles: &[InputArticle], predicted: &[(String, String)], gold: &[(String, String)]) {
+    let language_of = |article: &InputArticle| article.language.clone().unwrap_or_else(|| "unknown".to_string());
+    let languages: Vec<(String, String)> = articles.iter().map(|a| (a.id.clone(), language_of(a))).collect();
+    let mut names: Vec<&String> = languages.iter().map(|(_, language)| language).collect();
+    names.sort();
+    names.dedup();
+    for &language in &names {
+        let ids: std::collections::HashSet<&String> =
+            languages.iter().filter(|(_, l)| l == language).map(|(id, _)| id).collect();
+        let own: Vec<(String, String)> = predicted.iter().filter(|(id, _)| ids.contains(id)).cloned().collect();
+        println!("  {language}: BCubed {}", bcubed(&own, gold));
+    }
+    let across = pairwise_by_group(predicted, gold, &languages, PairsOf::DifferentGroups);
+    println!(
+        "across languages: pairwise recall {:.4} (pairs of one gold story in two languages put together), precision {:.4}",
+        across.recall, across.precision
+    );
+    for (index, &first) in names.iter().enumerate() {
+        for &second in &names[index + 1..] {
+            let pair: Vec<(String, String)> =
+                languages.iter().filter(|(_, l)| l == first || l == second).cloned().collect();
+            let scores = pairwise_by_group(predicted, gold, &pair, PairsOf::DifferentGroups);
+            println!("  {first}-{second}: recall {:.4}, precision {:.4}", scores.recall, scores.precision);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_published;
+
+    #[test]
+    fn dates_as_people_write_them() {
+        let noon = Some(1_380_369_600); // 2013-09-28T12:00:00Z
+        assert_eq!(parse_published("2013-09-28T12:00:00Z"), noon);
+        assert_eq!(parse_published("2013-09-28T14:00:00+02:00"), noon);
+        assert_eq!(parse_published("2013-09-28T14:00:00+0200"), noon);
+        assert_eq!(parse_published("2013-09-28T14:00+02"), noon);
+        assert_eq!(parse_published("2013-09-28 12:00:00.250Z"), noon);
+        assert_eq!(parse_published("2013-09-28T12:00"), noon);
+        assert_eq!(parse_published("20130928T120000Z"), noon);
+        assert_eq!(parse_published(" 2013-09-28T07:00:00-05:00 "), noon);
+        let midnight = Some(1_380_326_400); // 2013-09-28T00:00:00Z
+        assert_eq!(parse_published("2013-09-28"), midnight);
+        assert_eq!(parse_published("20130928"), midnight);
+        assert_eq!(parse_published("2013-09-28Z"), midnight);
+        for nonsense in ["", "yesterday", "2013-13-01", "28/09/2013", "2013-09", "2013-09-28T25:00:00Z"] {
+            assert_eq!(parse_published(nonsense), None, "{nonsense:?}");
+        }
+    }
 }

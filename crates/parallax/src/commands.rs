@@ -2,16 +2,18 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use parallax_core::{Rating, outlet_domain};
-use parallax_ingest::{FeedOutcome, IngestOptions, IngestSummary, Progress};
+use parallax_ingest::fulltext::RobotsCache;
+use parallax_ingest::{FeedOutcome, IngestOptions, NetworkSupply, Progress, Round};
 use parallax_store::{FeedStatus, Store};
 
-use crate::data_dir::{load_config, open_store};
+use crate::data_dir::{load_config, open_existing_store, open_store};
 use crate::jsonl;
 
 /// The outlet list shipped with Parallax: public feeds of real outlets, no
@@ -61,24 +63,29 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
 
     // Loaded before any fetching, so a wrong model folder costs nothing.
     let embedder = crate::embedder::load(&config.embed, None)?;
+    let supply = Arc::new(NetworkSupply::from_config(&config.fetch)?);
     let progress = BarProgress::new(args.quiet);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let options = IngestOptions { ignore_backoff: args.ignore_backoff };
-    let summary = runtime.block_on(parallax_ingest::ingest(&mut store, feeds, &config, &options, &progress))?;
+    let robots = RobotsCache::default();
+    let round = Round {
+        config: &config,
+        supply,
+        feeds,
+        options: IngestOptions { ignore_backoff: args.ignore_backoff },
+        progress: &progress,
+        embedder: embedder.as_deref(),
+        robots: &robots,
+        search: None,
+    };
+    let report = parallax_ingest::run_round(&mut store, round, runtime.handle());
     progress.bar.finish_and_clear();
-    print_summary(&summary);
-    let texts = runtime.block_on(parallax_ingest::fulltext::fetch_full_texts(&mut store, &config))?;
-    println!(
-        "full text: {} pages tried, {} extracted, {} failed ({} refused by robots.txt); teasers kept where it failed",
-        texts.attempted, texts.extracted, texts.failed, texts.disallowed
-    );
-    let stories =
-        parallax_ingest::stories::cluster_pending(&mut store, &config, chrono::Utc::now(), embedder.as_deref())?;
-    println!(
-        "stories: {} articles placed, {} new stories, {} wire copies, {} merges",
-        stories.articles, stories.new_stories, stories.copies, stories.merges
-    );
-    recount_rerated(&mut store, &config)
+    for line in report.lines() {
+        println!("{line}");
+    }
+    match report.stopped {
+        Some(stopped) => bail!("the round stopped at the {} stage: {}", stopped.stage.as_str(), stopped.reason),
+        None => Ok(()),
+    }
 }
 
 /// Registers the feeds to fetch: those of the OPML files given (returned,
@@ -105,23 +112,6 @@ pub fn register_feeds(store: &mut dyn Store, opml: &[PathBuf]) -> Result<Option<
         bail!("the OPML files list no feeds; check them with `parallax outlets import FILE`");
     }
     Ok(Some(urls))
-}
-
-fn print_summary(summary: &IngestSummary) {
-    println!(
-        "feeds: {} fetched, {} not modified, {} failed, {} backing off",
-        summary.fetched,
-        summary.not_modified,
-        summary.failed.len(),
-        summary.skipped
-    );
-    println!(
-        "articles: {} new, {} duplicate ({} entries skipped or repaired; PARALLAX_LOG=debug shows them)",
-        summary.articles_new, summary.articles_duplicate, summary.diagnostics
-    );
-    for (url, reason) in &summary.failed {
-        println!("failed: {url}: {reason}");
-    }
 }
 
 /// Draws a progress bar on stderr; hidden when stderr is not a terminal.
@@ -190,7 +180,11 @@ pub enum OutletsCommand {
 }
 
 pub fn outlets(data_dir: &Path, config_path: Option<&Path>, command: OutletsCommand) -> Result<()> {
-    let mut store = open_store(data_dir)?;
+    let mut store = if matches!(command, OutletsCommand::Import { .. }) {
+        open_store(data_dir)?
+    } else {
+        open_existing_store(data_dir)?
+    };
     match command {
         OutletsCommand::Import { files } => {
             let config = load_config(data_dir, config_path)?;
@@ -355,10 +349,34 @@ pub struct FeedsArgs {
     /// Only feeds whose last fetch failed.
     #[arg(long)]
     failed: bool,
+    /// Write the bytes of every feed whose parser crashed into DIR (one
+    /// file per feed, with the reason beside it), for a bug report.
+    #[arg(long, value_name = "DIR")]
+    quarantined: Option<PathBuf>,
+}
+
+/// Writes each quarantined feed's bytes and reason into `dir`.
+fn write_quarantined(store: &dyn Store, dir: &Path) -> Result<()> {
+    let feeds = store.quarantined_feeds()?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (index, feed) in feeds.iter().enumerate() {
+        let stem = dir.join(format!("feed-{index}"));
+        let bytes = stem.with_extension("bin");
+        std::fs::write(&bytes, &feed.bytes).with_context(|| format!("cannot write {}", bytes.display()))?;
+        let about = format!("{}\n{}\n{}\n", feed.feed_url, feed.at.to_rfc3339(), feed.reason);
+        let note = stem.with_extension("txt");
+        std::fs::write(&note, about).with_context(|| format!("cannot write {}", note.display()))?;
+        println!("{}: {}", bytes.display(), feed.feed_url);
+    }
+    eprintln!("{} quarantined feeds written to {}", feeds.len(), dir.display());
+    Ok(())
 }
 
 pub fn feeds(data_dir: &Path, args: FeedsArgs) -> Result<()> {
-    let store = open_store(data_dir)?;
+    let store = open_existing_store(data_dir)?;
+    if let Some(dir) = &args.quarantined {
+        return write_quarantined(&store, dir);
+    }
     let mut out = BufWriter::new(std::io::stdout().lock());
     for feed in store.feeds(None)? {
         if args.failed && feed.status != FeedStatus::Failed {
@@ -393,7 +411,7 @@ pub enum ExportCommand {
 }
 
 pub fn export(data_dir: &Path, command: ExportCommand) -> Result<()> {
-    let store = open_store(data_dir)?;
+    let store = open_existing_store(data_dir)?;
     let (ExportCommand::Articles { output } | ExportCommand::Stories { output }) = &command;
     let mut out = BufWriter::new(jsonl::writer(output.as_deref())?);
     let mut failure = None;

@@ -18,6 +18,19 @@ pub fn open_store(dir: &Path) -> Result<SqliteStore> {
     Ok(SqliteStore::open(&dir.join(DATABASE_FILE))?)
 }
 
+/// Opens the store in `dir`, which must exist: commands that only read
+/// refuse a mistyped `--data-dir` rather than create an empty database.
+pub fn open_existing_store(dir: &Path) -> Result<SqliteStore> {
+    let database = dir.join(DATABASE_FILE);
+    if !database.is_file() {
+        anyhow::bail!(
+            "no Parallax data in {} (no {DATABASE_FILE} there); check --data-dir or PARALLAX_DATA_DIR, or fill it with `parallax ingest`",
+            dir.display()
+        );
+    }
+    Ok(SqliteStore::open(&database)?)
+}
+
 /// Reads the pipeline configuration; see [`load_config_with_server`].
 pub fn load_config(dir: &Path, explicit: Option<&Path>) -> Result<Config> {
     load_config_with_server(dir, explicit).map(|(config, _)| config)

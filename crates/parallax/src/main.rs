@@ -168,8 +168,51 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_chain(&error));
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// The error and its causes, each said once: library errors name their
+/// cause in their own message, so a cause whose text the line already
+/// holds is not repeated.
+fn error_chain(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("store: insert articles: {source}")]
+    struct StoreError {
+        source: std::io::Error,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("ingest: {0}")]
+    struct IngestError(#[from] StoreError);
+
+    #[test]
+    fn each_cause_is_printed_once() {
+        let disk = std::io::Error::other("disk I/O error");
+        let error = anyhow::Error::from(IngestError(StoreError { source: disk }));
+        assert_eq!(super::error_chain(&error), "ingest: store: insert articles: disk I/O error");
+        let context = Err::<(), _>(std::io::Error::other("no such file")).context("cannot read feeds.opml");
+        let error = context.expect_err("an error");
+        assert_eq!(super::error_chain(&error), "cannot read feeds.opml: no such file");
     }
 }

@@ -79,6 +79,7 @@ pub fn serve(data_dir: &Path, config_path: Option<&Path>, args: ServeArgs) -> Re
             demo: args.demo,
             refresh: !args.no_refresh,
             embedder,
+            supply: None,
         };
         let server = Server::start(options).await?;
         let addr = server.local_addr()?;

@@ -174,3 +174,21 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
     }
     Reply { status, headers, content_type, csp, body: String::from_utf8(body).expect("UTF-8 body") }
 }
+
+/// A data directory seeded with the demo's outlets, ratings and feeds: its
+/// writing connection, the demo feed URLs, and the state pages read, with
+/// an in-memory search index.
+pub fn demo_state(dir: &Path) -> (SqliteStore, Vec<String>, Arc<AppState>) {
+    let database = dir.join(parallax_server::server::DATABASE_FILE);
+    let mut writer = SqliteStore::open(&database).expect("writer");
+    let urls = parallax_server::demo::seed(&mut writer).expect("seed");
+    let readers: Vec<Box<dyn Store>> = vec![Box::new(SqliteStore::open(&database).expect("reader"))];
+    let state = Arc::new(AppState::new(
+        ReadPool::new(readers),
+        Arc::new(SearchIndex::in_memory(15_000_000).expect("index")),
+        Arc::new(Metrics::default()),
+        ServerConfig::default(),
+        true,
+    ));
+    (writer, urls, state)
+}

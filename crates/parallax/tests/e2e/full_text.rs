@@ -51,7 +51,9 @@ fn cut_teasers_get_their_full_text_unless_robots_txt_forbids() {
     assert_eq!(run.articles_new, 2, "{}", run.stdout);
     let line = run.stdout.lines().find(|l| l.starts_with("full text: ")).expect("a full text line");
     assert_eq!(
-        line, "full text: 2 pages tried, 1 extracted, 1 failed (1 refused by robots.txt); teasers kept where it failed",
+        line,
+        "full text: 2 pages tried, 1 extracted, 1 failed (1 refused by robots.txt, 0 with robots.txt unreachable, \
+         tried again next round); teasers kept where it failed",
         "{}",
         run.stdout
     );

@@ -249,7 +249,7 @@ impl IngestRun {
         let mut failed_total = None;
         for line in stdout.lines() {
             if let Some(rest) = line.strip_prefix("feeds: ") {
-                let [fetched, not_modified, failed, backing_off] = numbers(rest)[..] else {
+                let [fetched, not_modified, failed, backing_off, _commits] = numbers(rest)[..] else {
                     panic!("unexpected feeds line {line:?}");
                 };
                 (run.fetched, run.not_modified, run.backing_off) = (fetched, not_modified, backing_off);
@@ -259,10 +259,10 @@ impl IngestRun {
                     panic!("unexpected articles line {line:?}");
                 };
                 (run.articles_new, run.articles_duplicate) = (new, duplicate);
-            } else if line.starts_with("full text: ") {
+            } else if ["full text: ", "views: ", "round: "].iter().any(|prefix| line.starts_with(prefix)) {
                 continue;
             } else if let Some(rest) = line.strip_prefix("stories: ") {
-                let [placed, new, _copies, _merges] = numbers(rest)[..] else {
+                let [placed, new, _copies, _merges, _replayed, _windows] = numbers(rest)[..] else {
                     panic!("unexpected stories line {line:?}");
                 };
                 (run.stories_placed, run.stories_new) = (placed, new);

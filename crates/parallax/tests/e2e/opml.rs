@@ -37,3 +37,20 @@ fn opml_registers_feeds_on_loopback_addresses() {
     assert_eq!(articles.len(), 1);
     assert_eq!(articles[0].outlet, "listed.example");
 }
+
+#[test]
+fn read_only_commands_refuse_a_data_directory_that_does_not_exist() {
+    // Regression: `parallax feeds --data-dir TYPO` created an empty
+    // database there and printed nothing.
+    let dir = DataDir::new("");
+    let missing = dir.path().join("typo");
+    for args in [&["feeds"][..], &["export", "articles"], &["export", "stories"], &["outlets", "list"]] {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_parallax"));
+        command.arg("--data-dir").arg(&missing).args(args).env_remove("PARALLAX_DATA_DIR");
+        let output = crate::harness::run(command);
+        assert!(!output.status.success(), "{args:?} must fail");
+        assert!(output.stderr.contains("no Parallax data in"), "{args:?}: {}", output.stderr);
+        assert_eq!(output.stderr.matches("no Parallax data").count(), 1, "the cause once: {}", output.stderr);
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+}
