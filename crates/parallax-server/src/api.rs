@@ -110,7 +110,7 @@ pub async fn stories(
 /// or, for those not kept, from one read.
 async fn story_objects(state: &AppState, ids: &[i64]) -> Result<Vec<Bytes>, AppError> {
     let generation = state.snapshot().generation;
-    let ticket = state.cache.ticket(generation);
+    let ticket = state.cache.ticket(&PageKey::StoryObject(0), generation);
     let mut objects: Vec<Option<Bytes>> =
         ids.iter().map(|&id| state.cache.get(&PageKey::StoryObject(id), generation).map(|r| r.identity())).collect();
     let missing: Vec<i64> = ids.iter().zip(&objects).filter(|(_, o)| o.is_none()).map(|(&id, _)| id).collect();
@@ -140,7 +140,7 @@ async fn story_objects(state: &AppState, ids: &[i64]) -> Result<Vec<Bytes>, AppE
 
 /// A story's API object, kept until the story changes.
 fn keep_story_object(state: &AppState, story: &StoryRecord, ticket: Ticket) -> Arc<Representation> {
-    let representation = Arc::new(Representation::new(cache::JSON_OBJECT, Bytes::from(story_json(story).to_string())));
+    let representation = Arc::new(Representation::new(cache::JSON, Bytes::from(story_json(story).to_string())));
     let ttl = state.story_ttl(story.last_updated);
     state.cache.put(PageKey::StoryObject(story.id), representation.clone(), Scope::Story(story.id), ttl, ticket);
     representation
@@ -155,7 +155,7 @@ pub async fn story(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(
         if let Some(kept) = state.cache.get(&PageKey::StoryObject(id), generation) {
             return Ok(kept);
         }
-        let ticket = state.cache.ticket(generation);
+        let ticket = state.cache.ticket(&PageKey::StoryObject(id), generation);
         let story = state.pool.read(move |store| store.story(id)).await?;
         let story = story.ok_or_else(|| AppError::NotFound(format!("no story {id}")))?;
         Ok(keep_story_object(&state, &story, ticket))

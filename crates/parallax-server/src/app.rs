@@ -16,7 +16,7 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 use parallax_store::{OutletSummary, StoreCounts, StoryFilter, StoryHead};
 
-use crate::cache::{Kind, Representation, ResponseCache, Scope};
+use crate::cache::{Kind, Representation, ResponseCache, Scope, Ticket};
 use crate::config::ServerConfig;
 use crate::error::AppError;
 use crate::methodology::Methodology;
@@ -162,8 +162,55 @@ pub struct AppState {
     snapshot: RwLock<Arc<Snapshot>>,
     /// The ranked home page stories of one generation.
     home: Mutex<Option<(u64, Arc<Vec<StoryHead>>)>>,
-    pub(crate) cache: ResponseCache<PageKey>,
+    pub(crate) cache: PageCaches,
     status: Mutex<SchedulerStatus>,
+}
+
+/// Two caches, so the many story pages a crawler walks through cannot push
+/// out the few listings every reader asks for.
+pub(crate) struct PageCaches {
+    /// Story pages and API objects, each kept until its story changes.
+    stories: ResponseCache<PageKey>,
+    /// Everything drawn from many stories, kept for one generation.
+    listings: ResponseCache<PageKey>,
+}
+
+impl PageCaches {
+    fn for_key(&self, key: &PageKey) -> &ResponseCache<PageKey> {
+        match key {
+            PageKey::Story(..) | PageKey::StoryObject(_) => &self.stories,
+            _ => &self.listings,
+        }
+    }
+
+    pub fn get(&self, key: &PageKey, generation: u64) -> Option<Arc<Representation>> {
+        self.for_key(key).get(key, generation)
+    }
+
+    /// Taken before making what is kept under a key like `key`.
+    pub fn ticket(&self, key: &PageKey, generation: u64) -> Ticket {
+        self.for_key(key).ticket(generation)
+    }
+
+    pub fn put(&self, key: PageKey, representation: Arc<Representation>, scope: Scope, ttl: Duration, ticket: Ticket) {
+        self.for_key(&key).put(key, representation, scope, ttl, ticket);
+    }
+
+    fn invalidate(&self, stories: &HashSet<i64>, generation: u64) {
+        self.stories.invalidate(stories, generation);
+        self.listings.invalidate(stories, generation);
+    }
+
+    fn clear(&self) {
+        self.stories.clear();
+        self.listings.clear();
+    }
+
+    /// Entries and bytes held in both.
+    pub fn usage(&self) -> (usize, usize) {
+        let (a, b) = (self.stories.usage(), self.listings.usage());
+        (a.0 + b.0, a.1 + b.1)
+    }
 }
 
 impl AppState {
@@ -175,7 +222,10 @@ impl AppState {
         demo: bool,
     ) -> AppState {
         AppState {
-            cache: ResponseCache::new(config.page_cache_entries, config.page_cache_bytes),
+            cache: PageCaches {
+                stories: ResponseCache::new(config.page_cache_entries, config.page_cache_bytes),
+                listings: ResponseCache::new(config.page_cache_entries, config.listing_cache_bytes),
+            },
             search_limits: config.search_limits(),
             search_slots: Arc::new(tokio::sync::Semaphore::new(config.search_concurrency.max(1))),
             pool,
@@ -247,7 +297,7 @@ impl AppState {
         if let Some(kept) = self.cache.get(&key, generation) {
             return Ok(kept);
         }
-        let ticket = self.cache.ticket(generation);
+        let ticket = self.cache.ticket(&key, generation);
         let made = make.await?;
         let representation = Arc::new(Representation::new(kind, made.body));
         let scope = made.story.map_or(Scope::Generation(generation), Scope::Story);

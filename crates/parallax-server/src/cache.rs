@@ -6,7 +6,7 @@
 //! on the wire (26 KB of HTML is 4 KB gzipped). A [`Representation`] is
 //! compressed once with gzip when made, with brotli the first time a client
 //! asks for it, and decompressed only for the rare client that takes
-//! neither. It carries an `ETag` (a hash of the body) and a `Last-Modified`
+//! neither: kept uncompressed, 50,000 story pages would not fit in memory. It carries an `ETag` (a hash of the body) and a `Last-Modified`
 //! (when it was made), so revalidations are answered 304 without a body.
 //!
 //! An entry is dropped when what it shows changes: a story's page and API
@@ -39,23 +39,14 @@ const BROTLI_WINDOW: u32 = 22;
 pub struct Kind {
     pub content_type: &'static str,
     pub cache_control: &'static str,
-    /// Keep the uncompressed body too (API story objects, which listings
-    /// are assembled from).
-    pub keep_identity: bool,
 }
 
 /// A public page: any cache may keep it, but must ask again before use, so
 /// a reader never sees a stale page (the ask is answered 304).
-pub const HTML: Kind =
-    Kind { content_type: "text/html; charset=utf-8", cache_control: "public, no-cache", keep_identity: false };
+pub const HTML: Kind = Kind { content_type: "text/html; charset=utf-8", cache_control: "public, no-cache" };
 /// A page only its requester may keep (the operator's status page).
-pub const PRIVATE_HTML: Kind =
-    Kind { content_type: "text/html; charset=utf-8", cache_control: "private, no-cache", keep_identity: false };
-pub const JSON: Kind =
-    Kind { content_type: "application/json", cache_control: "public, no-cache", keep_identity: false };
-/// A story object, also spliced into listings.
-pub const JSON_OBJECT: Kind =
-    Kind { content_type: "application/json", cache_control: "public, no-cache", keep_identity: true };
+pub const PRIVATE_HTML: Kind = Kind { content_type: "text/html; charset=utf-8", cache_control: "private, no-cache" };
+pub const JSON: Kind = Kind { content_type: "application/json", cache_control: "public, no-cache" };
 
 /// One response body in the forms it is sent in.
 pub struct Representation {
@@ -65,7 +56,6 @@ pub struct Representation {
     /// Whole seconds, as `Last-Modified` says it.
     modified: SystemTime,
     gzip: Bytes,
-    identity: Option<Bytes>,
     brotli: OnceLock<Bytes>,
 }
 
@@ -157,19 +147,19 @@ impl Representation {
                 .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT")),
             modified,
             gzip: gzip(&body),
-            identity: kind.keep_identity.then_some(body),
             brotli: OnceLock::new(),
         }
     }
 
-    /// The uncompressed body.
+    /// The uncompressed body, decompressed: only clients that take neither
+    /// gzip nor brotli, and listings splicing in kept objects, need it.
     pub fn identity(&self) -> Bytes {
-        self.identity.clone().unwrap_or_else(|| gunzip(&self.gzip))
+        gunzip(&self.gzip)
     }
 
     /// Memory it may take once brotli is made too.
     fn weight(&self) -> usize {
-        self.identity.as_ref().map_or(0, Bytes::len) + 2 * self.gzip.len() + 256
+        2 * self.gzip.len() + 256
     }
 
     /// True when the client's validators say it has this body already.

@@ -47,8 +47,15 @@ pub struct ServerConfig {
     /// The slop, not the words, made `"the a of and to in"~1000000` cost
     /// 73 s of CPU.
     pub search_max_slop: u32,
-    /// Letters a prefix search (`"elect"*`) needs at least; fewer is a 400.
+    /// Letters the last word of a prefix search (`"prime min"*`) needs at
+    /// least; fewer is a 400.
     pub search_min_prefix_chars: usize,
+    /// Work a phrase may cost, beyond which it is a 400: the stories holding
+    /// all its words, times its words, times its slop plus one. A phrase is
+    /// scanned in a way no time limit can interrupt; 2,000,000 is about
+    /// 220 ms of CPU (`"the the the the the the the the the the"~10`, 5.5
+    /// million, took 620 ms over 49,749 stories).
+    pub search_max_phrase_cost: u64,
     /// A search stops after this many milliseconds and answers with what it
     /// found (marked `timed_out`). Common queries take about a millisecond.
     pub search_time_limit_ms: u64,
@@ -69,9 +76,15 @@ pub struct ServerConfig {
     /// the cache off. A story's entries are dropped when the story changes;
     /// listings, search results and the status page when anything changes.
     pub page_cache_entries: usize,
-    /// The cache's size limit, bytes (compressed bodies, about 4 KB for a
-    /// story page, plus the API objects kept whole for listings).
+    /// Memory for kept story pages and API story objects, bytes. They are
+    /// kept compressed (a story page about 3-4 KB, its object 1.5 KB, twice
+    /// that once brotli is asked for too): 512 MiB holds every story of
+    /// 100,000 articles (49,749 stories).
     pub page_cache_bytes: usize,
+    /// Memory for kept listings, search results and other pages drawn from
+    /// many stories, bytes; apart from the story pages, so a crawl through
+    /// every story cannot push out what every reader asks for.
+    pub listing_cache_bytes: usize,
     /// A cached page lives at least this long, seconds, and otherwise a
     /// 60th of its story's age (a story updated 10 h ago is re-rendered
     /// every 10 min), so its relative times ("5 h ago") stay as true as
@@ -124,6 +137,7 @@ impl Default for ServerConfig {
             search_max_terms: 16,
             search_max_slop: 10,
             search_min_prefix_chars: 3,
+            search_max_phrase_cost: 2_000_000,
             search_time_limit_ms: 300,
             search_concurrency: 4,
             search_queue_ms: 500,
@@ -131,7 +145,8 @@ impl Default for ServerConfig {
             search_batch: 500,
             search_compact_deleted_share: 0.2,
             page_cache_entries: 200_000,
-            page_cache_bytes: 256 * 1024 * 1024,
+            page_cache_bytes: 512 * 1024 * 1024,
+            listing_cache_bytes: 64 * 1024 * 1024,
             page_cache_secs: 60,
             page_cache_max_secs: 24 * 3600,
             max_connections: 10_000,
@@ -154,6 +169,7 @@ impl ServerConfig {
                 max_terms: self.search_max_terms,
                 max_slop: self.search_max_slop,
                 min_prefix_chars: self.search_min_prefix_chars,
+                max_phrase_cost: self.search_max_phrase_cost,
             },
             time_limit: Duration::from_millis(self.search_time_limit_ms),
         }

@@ -42,14 +42,10 @@ static STYLESHEET_NAME: LazyLock<String> = LazyLock::new(|| {
 static STYLESHEET_HREF: LazyLock<String> = LazyLock::new(|| format!("/static/{}", *STYLESHEET_NAME));
 
 /// A versioned file: it never changes under its name.
-const IMMUTABLE_CSS: Kind = Kind {
-    content_type: "text/css; charset=utf-8",
-    cache_control: "public, max-age=31536000, immutable",
-    keep_identity: false,
-};
+const IMMUTABLE_CSS: Kind =
+    Kind { content_type: "text/css; charset=utf-8", cache_control: "public, max-age=31536000, immutable" };
 /// The stylesheet under its plain name, for old links: kept an hour.
-const CSS: Kind =
-    Kind { content_type: "text/css; charset=utf-8", cache_control: "public, max-age=3600", keep_identity: false };
+const CSS: Kind = Kind { content_type: "text/css; charset=utf-8", cache_control: "public, max-age=3600" };
 
 /// What every page's frame needs.
 pub struct Layout {

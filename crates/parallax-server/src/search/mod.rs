@@ -406,10 +406,19 @@ impl SearchIndex {
         let (ast, _syntax_errors) = parse_query_lenient(query);
         limits.budget.check(&ast)?;
         let live = self.live();
+        let searcher = live.reader.searcher();
+        let doc_freq = |field: &str, word: &str| {
+            let field = match field {
+                "title" => self.fields.title,
+                "summary" => self.fields.summary,
+                _ => self.fields.text,
+            };
+            searcher.doc_freq(&Term::from_field_text(field, word)).unwrap_or(u64::MAX)
+        };
+        limits.budget.check_cost(&ast, &doc_freq)?;
         let (parsed, _field_errors) = live.parser.build_query_from_user_input_ast_lenient(ast);
         let deadline = Deadline::new(Instant::now() + limits.time_limit);
         let bounded = DeadlineQuery::new(parsed, deadline.clone());
-        let searcher = live.reader.searcher();
         let top = searcher.search(&bounded, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
         let mut hits = Vec::with_capacity(top.len());
         let mut columns = std::collections::HashMap::new();
