@@ -41,6 +41,7 @@ pub fn head_json(head: &StoryHead) -> Value {
         "last_updated": rfc3339(head.last_updated),
         "lean": coverage.map(|c| c.lean),
         "blindspot": coverage.and_then(|c| c.blindspot),
+        "topics": head.view.as_ref().map_or(&[][..], |v| v.topics.as_slice()),
         "href": format!("/api/v1/stories/{}", head.id),
     })
 }
@@ -51,15 +52,27 @@ pub async fn stories(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let params = query_params(query)?;
-    params.reject_unknown(&["limit", "cursor", "blindspot", "outlet", "language", "since"])?;
+    params.reject_unknown(&[
+        "limit",
+        "cursor",
+        "blindspot",
+        "outlet",
+        "language",
+        "since",
+        "topic",
+        "edition",
+        "country",
+    ])?;
     let limit = params::limit(params.get("limit")?, state.config.api_default_limit, state.config.api_max_limit)?;
     let after = params.get("cursor")?.map(params::cursor).transpose()?;
-    let filter = StoryFilter {
+    let mut filter = StoryFilter {
         blindspot: params.get("blindspot")?.map(|raw| params::side("blindspot", raw)).transpose()?,
         outlet: params.get("outlet")?.map(|raw| params::domain("outlet", raw)).transpose()?,
         language: params.get("language")?.map(params::language).transpose()?,
         since: params.get("since")?.map(params::since).transpose()?,
+        ..StoryFilter::default()
     };
+    crate::editions::narrow_api_filter(&params, &state.config.editions, &mut filter)?;
     let (stories, next) = state
         .pool
         .read(move |store| {
@@ -214,10 +227,11 @@ pub async fn search(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let params = query_params(query)?;
-    params.reject_unknown(&["q"])?;
-    let text = params::query_text(params.get("q")?, state.config.max_query_chars)?;
-    let found = search_stories(&state, text.clone()).await?;
+    params.reject_unknown(crate::search_filters::SEARCH_PARAMETERS)?;
+    let found = crate::search_filters::filtered_search(&state, &params).await?;
+    let text = found.text;
     let results: Vec<Value> = found
+        .scored
         .iter()
         .map(|(score, head)| {
             let mut item = head_json(head);

@@ -51,6 +51,9 @@ pub struct ServerConfig {
     /// A cached page is re-rendered after this many seconds anyway, so its
     /// relative times ("5 min ago") stay close to true.
     pub page_cache_secs: u64,
+    /// Editions and the one the home page shows by default
+    /// (`[server.editions]`, see `editions.rs`).
+    pub editions: crate::editions::EditionsConfig,
 }
 
 impl Default for ServerConfig {
@@ -74,6 +77,7 @@ impl Default for ServerConfig {
             search_batch: 500,
             page_cache_entries: 4096,
             page_cache_secs: 60,
+            editions: crate::editions::EditionsConfig::default(),
         }
     }
 }

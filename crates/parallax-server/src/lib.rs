@@ -14,7 +14,10 @@ pub mod app;
 pub mod cache;
 pub mod config;
 pub mod demo;
+pub mod editions;
 pub mod error;
+pub mod feeds_out;
+pub mod lists;
 pub mod methodology;
 pub mod metrics;
 pub mod outlets;
@@ -24,6 +27,7 @@ pub mod pool;
 pub mod present;
 pub mod scheduler;
 pub mod search;
+pub mod search_filters;
 pub mod server;
 
 pub use app::{AppState, router};

@@ -17,7 +17,7 @@ use chrono::Utc;
 use parallax_core::{Bullet, LeanBucket, Rating, StoryView};
 use parallax_store::{FeedRecord, FeedStatus, StoreCounts, StoryFilter, StoryRecord};
 
-use crate::api::{outlet_data, query_params, search_stories};
+use crate::api::{outlet_data, query_params};
 use crate::app::{AppState, SchedulerStatus};
 use crate::error::AppError;
 use crate::outlets::OutletDirectory;
@@ -37,11 +37,33 @@ pub struct Layout {
     pub nav: &'static str,
     /// The search box's text.
     pub query: String,
+    /// Feeds of this page's list, advertised in its head.
+    pub feeds: Vec<FeedLink>,
+    /// The editions in the navigation: (id, name).
+    pub editions: Vec<(String, String)>,
+    /// The edition shown, if any.
+    pub edition: String,
+}
+
+/// A feed a page advertises (`<link rel="alternate">`).
+pub struct FeedLink {
+    pub kind: &'static str,
+    pub title: String,
+    pub href: String,
 }
 
 impl Layout {
     pub(crate) fn new(state: &AppState, title: impl Into<String>, nav: &'static str) -> Layout {
-        Layout { title: title.into(), demo: state.demo, nav, query: String::new() }
+        let editions = state.config.editions.list.iter().map(|e| (e.id.clone(), e.name.clone())).collect();
+        Layout {
+            title: title.into(),
+            demo: state.demo,
+            nav,
+            query: String::new(),
+            feeds: Vec::new(),
+            editions,
+            edition: String::new(),
+        }
     }
 }
 
@@ -499,6 +521,7 @@ struct SearchPage {
     query: String,
     searched: bool,
     cards: Vec<StoryCard>,
+    filters: crate::search_filters::FilterForm,
 }
 
 pub async fn search(
@@ -509,16 +532,21 @@ pub async fn search(
         let params = query_params(query)?;
         let raw = params.get("q")?.map(str::trim).filter(|q| !q.is_empty());
         let mut layout = Layout::new(&state, "Search", "search");
-        let Some(raw) = raw else {
-            return Ok(SearchPage { layout, query: String::new(), searched: false, cards: Vec::new() }.render()?);
+        let form = |filters| crate::search_filters::FilterForm::new(&state, filters);
+        let Some(_) = raw else {
+            let filters = form(&Default::default());
+            return Ok(
+                SearchPage { layout, query: String::new(), searched: false, cards: Vec::new(), filters }.render()?
+            );
         };
-        let text = params::query_text(Some(raw), state.config.max_query_chars)?;
-        let found = search_stories(&state, text.clone()).await?;
+        let found = crate::search_filters::filtered_search(&state, &params).await?;
         let now = Utc::now();
-        layout.title = format!("Search: {text}");
-        layout.query = text.clone();
-        let cards = found.iter().map(|(_, head)| StoryCard::new(head, now)).collect();
-        Ok(SearchPage { layout, query: text, searched: true, cards }.render()?)
+        layout.title = format!("Search: {}", found.text);
+        layout.query = found.text.clone();
+        layout.feeds = crate::search_filters::feed_links(&found);
+        let cards = found.heads.iter().map(|head| StoryCard::new(head, now)).collect();
+        let filters = form(&found.filters);
+        Ok(SearchPage { layout, query: found.text, searched: true, cards, filters }.render()?)
     };
     respond(&state, page.await)
 }

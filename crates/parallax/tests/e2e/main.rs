@@ -15,3 +15,4 @@ mod private_networks;
 mod ratings;
 mod real_articles;
 mod stories;
+mod topics;
