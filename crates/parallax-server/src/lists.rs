@@ -14,7 +14,7 @@ use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Duration, Utc};
 use parallax_core::{LeanBucket, LeanCounts, Topic};
@@ -25,8 +25,17 @@ use crate::app::AppState;
 use crate::editions::{ListScope, topic};
 use crate::error::AppError;
 use crate::feeds_out::{FeedFormat, FeedList, feed_response};
-use crate::pages::{FeedLink, Layout, respond};
+use crate::pages::{FeedLink, Layout};
 use crate::present::{BiasBar, StoryCard, home_score};
+
+/// A rendered page, or the error as a page. Lists are rendered per request:
+/// their ranking reads the clock.
+fn respond_html(state: &AppState, page: Result<String, AppError>) -> Response {
+    match page {
+        Ok(html) => axum::response::Html(html).into_response(),
+        Err(error) => crate::pages::error_response(state, error),
+    }
+}
 
 /// The lean balance of a list is summed over its stories updated in the
 /// last this many days: long enough to even out one day's news, short
@@ -167,7 +176,7 @@ pub async fn topic_page(
         let (heading, intro) = topic_heading(t, &scope);
         list_page(&state, &scope, heading, intro, &format!("/topics/{}", t.as_str()), "topics").await
     };
-    respond(&state, page.await)
+    respond_html(&state, page.await)
 }
 
 #[derive(Template)]
@@ -192,7 +201,7 @@ pub async fn topics_index(State(state): State<Arc<AppState>>) -> Response {
         topics: topic_links(&ListScope::default()),
         editions,
     };
-    respond(&state, page.render().map_err(AppError::from))
+    respond_html(&state, page.render().map_err(AppError::from))
 }
 
 /// `GET /editions/{id}`: the edition's stories ranked like the home page.
@@ -210,7 +219,7 @@ pub async fn edition_page(
         let path = format!("/editions/{}", edition.id);
         list_page(&state, &scope, edition.name.clone(), intro, &path, "edition").await
     };
-    respond(&state, page.await)
+    respond_html(&state, page.await)
 }
 
 fn edition_intro(edition: &crate::editions::Edition) -> String {
@@ -229,6 +238,7 @@ fn edition_intro(edition: &crate::editions::Edition) -> String {
 /// the instance's default edition) narrows it.
 pub async fn home(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     let page = async {
@@ -248,9 +258,9 @@ pub async fn home(
         list_page(&state, &scope, heading, intro, "/", "home").await.map(Some)
     };
     match page.await {
-        Ok(None) => crate::pages::home(State(state)).await,
-        Ok(Some(html)) => respond(&state, Ok(html)),
-        Err(error) => respond(&state, Err::<String, _>(error)),
+        Ok(None) => crate::pages::home(State(state), headers).await,
+        Ok(Some(html)) => respond_html(&state, Ok(html)),
+        Err(error) => respond_html(&state, Err::<String, _>(error)),
     }
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use parallax_core::{LeanBucket, Topic};
 use parallax_store::StoryHead;
 
-use crate::api::search_stories;
+use crate::api::{SearchResults, search_stories};
 use crate::app::AppState;
 use crate::editions::{Edition, topic};
 use crate::error::AppError;
@@ -90,19 +90,24 @@ fn date(parameter: &'static str, raw: &str) -> Result<DateTime<Utc>, AppError> {
 pub struct Found {
     pub text: String,
     pub filters: SearchFilters,
-    /// With the search score, best first.
-    pub scored: Vec<(f32, StoryHead)>,
     pub heads: Vec<StoryHead>,
+    /// The search stopped at its time limit (see `api::search_stories`).
+    pub timed_out: bool,
+}
+
+/// Keeps the results the filters admit.
+pub(crate) fn filtered(mut results: SearchResults, filters: &SearchFilters) -> SearchResults {
+    results.stories.retain(|(_, head)| filters.admits(head));
+    results
 }
 
 /// Runs the search `q` and keeps the stories the filters admit.
 pub async fn filtered_search(state: &AppState, params: &Params) -> Result<Found, AppError> {
     let text = params::query_text(params.get("q")?, state.config.max_query_chars)?;
     let filters = SearchFilters::from_params(params, state)?;
-    let scored: Vec<(f32, StoryHead)> =
-        search_stories(state, text.clone()).await?.into_iter().filter(|(_, head)| filters.admits(head)).collect();
-    let heads = scored.iter().map(|(_, head)| head.clone()).collect();
-    Ok(Found { text, filters, scored, heads })
+    let results = filtered(search_stories(state, text.clone()).await?, &filters);
+    let heads = results.stories.into_iter().map(|(_, head)| head).collect();
+    Ok(Found { text, filters, heads, timed_out: results.timed_out })
 }
 
 /// Percent-encodes a query value.

@@ -14,5 +14,7 @@ mod opml;
 mod private_networks;
 mod ratings;
 mod real_articles;
+#[cfg(unix)]
+mod serve;
 mod stories;
 mod topics;
