@@ -8,17 +8,20 @@
 
 pub mod article;
 pub mod config;
+pub mod country;
 pub mod domain;
 pub mod kind;
 pub mod rating;
 pub mod story;
 pub mod text;
+pub mod topic;
 
 pub use article::{Article, DateFlag, NewArticle};
 pub use domain::{OutletDomain, outlet_domain};
 pub use kind::ArticleKind;
 pub use rating::{Factuality, Lean, LeanBucket, Rating};
 pub use story::{Bullet, Coverage, Disagreement, LeanCounts, OutletLean, Sides, StoryView};
+pub use topic::Topic;
 
 /// A feed as the registry knows it: where it lives and which outlet it speaks for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

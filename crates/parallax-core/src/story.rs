@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::LeanBucket;
+use crate::{LeanBucket, Topic};
 
 /// A summary sentence and the article it was taken from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,4 +184,12 @@ pub struct StoryView {
     pub sides: Sides<Vec<Bullet>>,
     pub coverage: Coverage,
     pub disagreements: Vec<Disagreement>,
+    /// What the story is about, by [`crate::topic::story_topics`]; empty
+    /// for views stored before topics existed, until recomputed.
+    #[serde(default)]
+    pub topics: Vec<Topic>,
+    /// The countries of the covering outlets (ISO 3166-1 alpha-2 codes,
+    /// sorted): what editions filter by.
+    #[serde(default)]
+    pub countries: Vec<String>,
 }

@@ -3,17 +3,21 @@
 
 use std::collections::HashMap;
 
-use parallax_core::{Bullet, Disagreement, Sides, StoryView, story::Claim};
+use parallax_core::topic::{TopicEvidence, story_topics};
+use parallax_core::{Bullet, Disagreement, Sides, StoryView, Topic, story::Claim};
 use parallax_coverage::{BlindspotConfig, CoveredArticle, OutletProfile};
 use parallax_store::{Store, StoreError, StoryArticle, StoryRecord};
 use parallax_summary::{ArticleText, StoryInput, SummaryConfig};
 
 use crate::Summarizer;
 
-/// Outlet profiles, looked up once per outlet per pass.
+/// Outlet profiles and countries, looked up once per outlet per pass, and
+/// the feeds' categories, read once per pass.
 #[derive(Default)]
 pub struct Profiles {
     known: HashMap<String, OutletProfile>,
+    countries: HashMap<String, Option<String>>,
+    feed_categories: Option<HashMap<String, Vec<String>>>,
 }
 
 impl Profiles {
@@ -24,10 +28,62 @@ impl Profiles {
             if !self.known.contains_key(outlet) {
                 let ratings = store.outlet_ratings(outlet)?;
                 self.known.insert(outlet.clone(), OutletProfile::combine(&ratings));
+                self.countries.insert(outlet.clone(), outlet_country(outlet, &ratings));
             }
+        }
+        if self.feed_categories.is_none() {
+            let feeds = store.feeds(None)?;
+            let categorised = feeds.into_iter().filter(|f| !f.source.categories.is_empty());
+            self.feed_categories = Some(categorised.map(|f| (f.source.url, f.source.categories)).collect());
         }
         Ok(&self.known)
     }
+
+    /// The sorted countries of the outlets of `story` (loaded).
+    fn countries(&self, story: &StoryRecord) -> Vec<String> {
+        let mut countries: Vec<String> = story
+            .articles
+            .iter()
+            .filter_map(|m| self.countries.get(&m.article.article.outlet).cloned().flatten())
+            .collect();
+        countries.sort();
+        countries.dedup();
+        countries
+    }
+}
+
+/// Where an outlet is from: the first rating naming a country it knows
+/// (providers in their stored order), else its domain's country-code
+/// top-level domain (`spiegel.de`).
+fn outlet_country(domain: &str, ratings: &[parallax_core::Rating]) -> Option<String> {
+    ratings
+        .iter()
+        .find_map(|r| r.country.as_deref().and_then(parallax_core::country::country_code))
+        .or_else(|| parallax_core::country::domain_country(domain))
+}
+
+/// A story's topics by [`story_topics`], from its articles' categories,
+/// their feeds' categories, URLs, titles and texts.
+pub fn topics_of(
+    story: &StoryRecord,
+    texts: &HashMap<i64, String>,
+    feed_categories: &HashMap<String, Vec<String>>,
+) -> Vec<Topic> {
+    let evidence: Vec<TopicEvidence<'_>> = story
+        .articles
+        .iter()
+        .map(|m| {
+            let a = &m.article.article;
+            TopicEvidence {
+                categories: &a.categories,
+                feed_categories: feed_categories.get(&a.feed).map_or(&[], Vec::as_slice),
+                url: &a.url,
+                title: &a.title,
+                text: texts.get(&m.article.id).unwrap_or(&a.snippet),
+            }
+        })
+        .collect();
+    story_topics(&evidence)
 }
 
 /// A story's articles as coverage analytics reads them.
@@ -91,7 +147,8 @@ impl<'a> SummaryInput<'a> {
     }
 }
 
-/// Computes a story's view from its articles and its outlets' profiles.
+/// Computes a story's view from its articles and its outlets' profiles;
+/// its topics and countries are the caller's (see [`topics_of`]).
 pub fn story_view(
     story: &StoryRecord,
     texts: &HashMap<i64, String>,
@@ -131,6 +188,8 @@ pub fn story_view(
         sides: summary_input.sides(&summarised.sides),
         coverage,
         disagreements,
+        topics: Vec::new(),
+        countries: Vec::new(),
     }
 }
 
@@ -207,10 +266,14 @@ pub fn refresh_views_reporting(
             loaded.push((story, texts));
         }
         let mut views = Vec::with_capacity(loaded.len());
+        let no_categories = HashMap::new();
         for (story, texts) in &loaded {
             let known = &profiles.known;
-            let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                story_view(story, texts, known, &mut summarizer, blindspots)
+            let feed_categories = profiles.feed_categories.as_ref().unwrap_or(&no_categories);
+            let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| StoryView {
+                topics: topics_of(story, texts, feed_categories),
+                countries: profiles.countries(story),
+                ..story_view(story, texts, known, &mut summarizer, blindspots)
             }));
             match computed {
                 Ok(view) => views.push((story.id, view)),
@@ -267,7 +330,11 @@ pub fn recount_rerated_stories(
             let ids: Vec<i64> = story.articles.iter().map(|m| m.article.id).collect();
             let texts = store.article_texts(&ids)?;
             let known = profiles.load(store, &story)?;
-            views.push((id, recounted_view(&story, stored, &texts, known, summary, blindspots)));
+            let view = recounted_view(&story, stored, &texts, known, summary, blindspots);
+            let no_categories = HashMap::new();
+            let feed_categories = profiles.feed_categories.as_ref().unwrap_or(&no_categories);
+            let topics = topics_of(&story, &texts, feed_categories);
+            views.push((id, StoryView { topics, countries: profiles.countries(&story), ..view }));
         }
         store.set_story_views(&views)?;
         done += batch.len();

@@ -376,6 +376,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             bullets,
             coverage,
             disagreements: Vec::new(),
+            ..StoryView::default()
         };
         views.push((story, view));
         writeln!(out, "{story}")?;

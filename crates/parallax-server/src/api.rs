@@ -44,6 +44,7 @@ pub fn head_json(head: &StoryHead) -> Value {
         "last_updated": rfc3339(head.last_updated),
         "lean": coverage.map(|c| c.lean),
         "blindspot": coverage.and_then(|c| c.blindspot),
+        "topics": head.view.as_ref().map_or(&[][..], |v| v.topics.as_slice()),
         "href": format!("/api/v1/stories/{}", head.id),
     })
 }
@@ -67,15 +68,27 @@ pub async fn stories(
 ) -> Response {
     let answer = async {
         let params = query_params(query)?;
-        params.reject_unknown(&["limit", "cursor", "blindspot", "outlet", "language", "since"])?;
+        params.reject_unknown(&[
+            "limit",
+            "cursor",
+            "blindspot",
+            "outlet",
+            "language",
+            "since",
+            "topic",
+            "edition",
+            "country",
+        ])?;
         let limit = params::limit(params.get("limit")?, state.config.api_default_limit, state.config.api_max_limit)?;
         let after = params.get("cursor")?.map(params::cursor).transpose()?;
-        let filter = StoryFilter {
+        let mut filter = StoryFilter {
             blindspot: params.get("blindspot")?.map(|raw| params::side("blindspot", raw)).transpose()?,
             outlet: params.get("outlet")?.map(|raw| params::domain("outlet", raw)).transpose()?,
             language: params.get("language")?.map(params::language).transpose()?,
             since: params.get("since")?.map(params::since).transpose()?,
+            ..StoryFilter::default()
         };
+        crate::editions::narrow_api_filter(&params, &state.config.editions, &mut filter)?;
         let key = PageKey::Stories(format!("{limit} {after:?} {filter:?}"));
         state
             .cached(key, cache::JSON, async {
@@ -323,12 +336,13 @@ pub async fn search(
 ) -> Response {
     let answer = async {
         let params = query_params(query)?;
-        params.reject_unknown(&["q"])?;
+        params.reject_unknown(crate::search_filters::SEARCH_PARAMETERS)?;
         let text = params::query_text(params.get("q")?, state.config.max_query_chars)?;
-        let key = PageKey::Search { api: true, query: text.clone() };
+        let filters = crate::search_filters::SearchFilters::from_params(&params, &state)?;
+        let key = PageKey::Search { api: true, query: format!("{text}{}", filters.query()) };
         state
             .cached(key, cache::JSON, async {
-                let found = search_stories(&state, text.clone()).await?;
+                let found = crate::search_filters::filtered(search_stories(&state, text.clone()).await?, &filters);
                 let results: Vec<Value> = found
                     .stories
                     .iter()

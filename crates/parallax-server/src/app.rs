@@ -349,7 +349,7 @@ impl AppState {
 /// Every route of the site and the API.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/", get(pages::home))
+        .route("/", get(crate::lists::home))
         .route("/stories/{id}", get(pages::story))
         .route("/blindspots", get(pages::blindspots))
         .route("/outlets/{domain}", get(pages::outlet))
@@ -363,6 +363,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/outlets/{domain}", get(api::outlet))
         .route("/api/v1/search", get(api::search))
         .route("/api/v1/openapi.json", get(api::openapi))
+        .merge(crate::lists::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

@@ -115,6 +115,9 @@ pub struct ServerConfig {
     pub status_token: Option<String>,
     /// Feeds per status page.
     pub status_page_feeds: usize,
+    /// Editions and the one the home page shows by default
+    /// (`[server.editions]`, see `editions.rs`).
+    pub editions: crate::editions::EditionsConfig,
 }
 
 impl Default for ServerConfig {
@@ -157,6 +160,7 @@ impl Default for ServerConfig {
             status_private_loopback: true,
             status_token: None,
             status_page_feeds: 100,
+            editions: crate::editions::EditionsConfig::default(),
         }
     }
 }

@@ -15,7 +15,10 @@ pub mod cache;
 pub mod config;
 pub mod connections;
 pub mod demo;
+pub mod editions;
 pub mod error;
+pub mod feeds_out;
+pub mod lists;
 pub mod methodology;
 pub mod metrics;
 pub mod outlets;
@@ -25,6 +28,7 @@ pub mod pool;
 pub mod present;
 pub mod scheduler;
 pub mod search;
+pub mod search_filters;
 pub mod server;
 
 pub use app::{AppState, router};

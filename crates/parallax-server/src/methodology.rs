@@ -27,6 +27,33 @@ pub struct Methodology {
     pub min_opposite_percent: f64,
     pub dispute_steps: i32,
     pub home_half_life_hours: f64,
+    pub topics: TopicRules,
+}
+
+/// The topic rule's thresholds (`parallax_core::topic`), as quoted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicRules {
+    pub max_topics: usize,
+    pub filed_percent: f64,
+    pub word_hits: usize,
+    pub lead_words: usize,
+    pub balance_days: i64,
+    /// "world, politics, …".
+    pub names: String,
+}
+
+impl Default for TopicRules {
+    fn default() -> Self {
+        use parallax_core::topic;
+        TopicRules {
+            max_topics: topic::MAX_TOPICS,
+            filed_percent: (topic::MIN_FILED_SHARE * 100.0).round(),
+            word_hits: topic::MIN_WORD_HITS,
+            lead_words: topic::LEAD_WORDS,
+            balance_days: crate::lists::BALANCE_DAYS,
+            names: parallax_core::Topic::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
+        }
+    }
 }
 
 impl Methodology {
@@ -43,6 +70,7 @@ impl Methodology {
             min_opposite_percent: config.blindspot.min_opposite_share * 100.0,
             dispute_steps: parallax_coverage::DISPUTE_STEPS_FROM_CENTER,
             home_half_life_hours,
+            topics: TopicRules::default(),
         }
     }
 }

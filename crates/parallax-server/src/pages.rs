@@ -18,7 +18,7 @@ use chrono::Utc;
 use parallax_core::{Bullet, LeanBucket, Rating, StoryView};
 use parallax_store::{FeedRecord, FeedStatus, StoreCounts, StoryFilter, StoryRecord};
 
-use crate::api::{outlet_data, query_params, search_stories};
+use crate::api::{outlet_data, query_params};
 use crate::app::{AppState, Made, PageKey, SchedulerStatus};
 use crate::cache::{self, Kind, Representation};
 use crate::error::AppError;
@@ -57,15 +57,32 @@ pub struct Layout {
     pub query: String,
     /// The stylesheet's versioned URL.
     pub stylesheet: &'static str,
+    /// Feeds of this page's list, advertised in its head.
+    pub feeds: Vec<FeedLink>,
+    /// The editions in the navigation: (id, name).
+    pub editions: Vec<(String, String)>,
+    /// The edition shown, if any.
+    pub edition: String,
+}
+
+/// A feed a page advertises (`<link rel="alternate">`).
+pub struct FeedLink {
+    pub kind: &'static str,
+    pub title: String,
+    pub href: String,
 }
 
 impl Layout {
     pub(crate) fn new(state: &AppState, title: impl Into<String>, nav: &'static str) -> Layout {
+        let editions = state.config.editions.list.iter().map(|e| (e.id.clone(), e.name.clone())).collect();
         Layout {
             title: title.into(),
             demo: state.demo,
             nav,
             query: String::new(),
+            feeds: Vec::new(),
+            editions,
+            edition: String::new(),
             stylesheet: STYLESHEET_HREF.as_str(),
         }
     }
@@ -541,6 +558,7 @@ struct SearchPage {
     /// The search stopped at its time limit: the results are partial.
     timed_out: bool,
     cards: Vec<StoryCard>,
+    filters: crate::search_filters::FilterForm,
 }
 
 pub async fn search(
@@ -555,19 +573,31 @@ pub async fn search(
             Some(raw) => params::query_text(Some(raw), state.config.max_query_chars)?,
             None => String::new(),
         };
-        let key = PageKey::Search { api: false, query: text.clone() };
+        let filters = crate::search_filters::SearchFilters::from_params(&params, &state)?;
+        let key = PageKey::Search { api: false, query: format!("{text}{}", filters.query()) };
         cached_page(&state, key, async {
             let mut layout = Layout::new(&state, "Search", "search");
+            let form = crate::search_filters::FilterForm::new(&state, &filters);
             if text.is_empty() {
-                let page = SearchPage { layout, query: text, searched: false, timed_out: false, cards: Vec::new() };
+                let page = SearchPage {
+                    layout,
+                    query: text,
+                    searched: false,
+                    timed_out: false,
+                    cards: Vec::new(),
+                    filters: form,
+                };
                 return Ok(page.render()?);
             }
-            let found = search_stories(&state, text.clone()).await?;
+            let found = crate::search_filters::filtered_search(&state, &params).await?;
             let now = Utc::now();
             layout.title = format!("Search: {text}");
             layout.query = text.clone();
-            let cards = found.stories.iter().map(|(_, head)| StoryCard::new(head, now)).collect();
-            Ok(SearchPage { layout, query: text, searched: true, timed_out: found.timed_out, cards }.render()?)
+            layout.feeds = crate::search_filters::feed_links(&found);
+            let cards = found.heads.iter().map(|head| StoryCard::new(head, now)).collect();
+            let page =
+                SearchPage { layout, query: text, searched: true, timed_out: found.timed_out, cards, filters: form };
+            Ok(page.render()?)
         })
         .await
     };

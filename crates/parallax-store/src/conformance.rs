@@ -22,6 +22,7 @@ pub fn run_all(fresh: &mut dyn FnMut() -> Box<dyn Store>) {
     feed_groups_commit_together_and_refuse_alone(fresh().as_mut());
     crashed_feeds_are_quarantined_with_their_bytes(fresh().as_mut());
     story_listings_filter_page_and_queue(fresh().as_mut());
+    story_listings_filter_by_topic_and_country(fresh().as_mut());
     rating_changes_queue_their_outlets(fresh().as_mut());
     outlets_merge_into_the_domain_they_belong_to(fresh().as_mut());
 }
@@ -321,6 +322,50 @@ fn story_listings_filter_page_and_queue(store: &mut dyn Store) {
     assert_eq!(store.touched_stories(10).expect("touched"), [first, fourth], "a merge queues both stories");
     assert!(store.story_heads_by_id(&[fourth]).expect("by id").is_empty(), "absorbed stories are not listed");
     assert_eq!(list(store, StoryFilter::default(), None, 10), [first, third]);
+}
+
+/// Topics and countries live in the stored view; listings filter by them.
+fn story_listings_filter_by_topic_and_country(store: &mut dyn Store) {
+    use crate::StoryFilter;
+    use parallax_core::{StoryView, Topic};
+
+    store.import(&[], &[], &[feed("https://a.example/rss", "a.example")]).expect("import feeds");
+    let articles: Vec<NewArticle> = (0..3)
+        .map(|n| article("https://a.example/rss", "a.example", &format!("g{n}"), &format!("https://a.example/{n}")))
+        .collect();
+    store.insert_articles(&articles).expect("insert");
+    let ids: Vec<i64> = store.unclustered_articles(10).expect("unclustered").iter().map(|a| a.id).collect();
+    let assignments: Vec<StoryAssignment> =
+        ids.iter().map(|&id| StoryAssignment { article: id, story: id, copy_of: None }).collect();
+    let base = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().expect("valid time");
+    store.assign_stories(&assignments, &[], base).expect("assign");
+    let view = |topics: Vec<Topic>, countries: &[&str]| StoryView {
+        topics,
+        countries: countries.iter().map(|c| c.to_string()).collect(),
+        ..StoryView::default()
+    };
+    store
+        .set_story_views(&[
+            (ids[0], view(vec![Topic::Sports], &["de"])),
+            (ids[1], view(vec![Topic::Politics, Topic::World], &["gb", "us"])),
+        ])
+        .expect("views");
+    let list = |filter: StoryFilter| -> Vec<i64> {
+        let mut ids: Vec<i64> = store.story_heads(&filter, None, 10).expect("listing").iter().map(|h| h.id).collect();
+        ids.sort();
+        ids
+    };
+    let topic = |t| StoryFilter { topic: Some(t), ..StoryFilter::default() };
+    assert_eq!(list(topic(Topic::World)), [ids[1]], "a story is listed under each of its topics");
+    assert_eq!(list(topic(Topic::Sports)), [ids[0]]);
+    assert!(list(topic(Topic::Health)).is_empty(), "no story, and none without a view, has this topic");
+    let countries =
+        |c: &[&str]| StoryFilter { countries: c.iter().map(|c| c.to_string()).collect(), ..StoryFilter::default() };
+    assert_eq!(list(countries(&["us"])), [ids[1]], "a story covered from the country");
+    assert_eq!(list(countries(&["de", "us"])), [ids[0], ids[1]], "any of the countries");
+    assert!(list(countries(&["fr"])).is_empty());
+    let both = StoryFilter { topic: Some(Topic::Sports), countries: vec!["us".into()], ..StoryFilter::default() };
+    assert!(list(both).is_empty(), "filters narrow together");
 }
 
 fn full_text_attempts_are_recorded_once(store: &mut dyn Store) {

@@ -97,6 +97,8 @@ pub fn story_json(story: &StoryRecord) -> Value {
             "headlines": c.headlines,
         });
         line["disagreements"] = json!(view.disagreements);
+        line["topics"] = json!(view.topics);
+        line["countries"] = json!(view.countries);
     }
     line
 }

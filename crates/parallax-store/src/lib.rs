@@ -370,6 +370,11 @@ pub struct StoryFilter {
     pub language: Option<String>,
     /// Stories updated at or after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Stories whose stored view files them under this topic.
+    pub topic: Option<parallax_core::Topic>,
+    /// Stories covered by an outlet from one of these countries (ISO
+    /// 3166-1 alpha-2, lower-case), by the stored view; empty: any.
+    pub countries: Vec<String>,
 }
 
 /// Where a listing stopped: its last story's update time and id.

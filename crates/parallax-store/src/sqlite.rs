@@ -990,6 +990,19 @@ fn listing_query(
     if let Some(since) = filter.since {
         conditions.push(format!("s.last_updated >= {}", bind(Value::Integer(since.timestamp()))));
     }
+    if let Some(topic) = filter.topic {
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM json_each(s.view, '$.topics') WHERE value = {})",
+            bind(Value::Text(topic.as_str().to_string()))
+        ));
+    }
+    if !filter.countries.is_empty() {
+        let codes: Vec<String> = filter.countries.iter().map(|c| bind(Value::Text(c.clone()))).collect();
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM json_each(s.view, '$.countries') WHERE value IN ({}))",
+            codes.join(", ")
+        ));
+    }
     if let Some(cursor) = after {
         let time = bind(Value::Integer(cursor.last_updated.timestamp()));
         let id = bind(Value::Integer(cursor.id));

@@ -17,3 +17,4 @@ mod real_articles;
 #[cfg(unix)]
 mod serve;
 mod stories;
+mod topics;
