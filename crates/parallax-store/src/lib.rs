@@ -34,6 +34,13 @@ pub enum StoreError {
     Corrupt { table: &'static str, reason: String },
     #[error("store: unknown feed {0}")]
     UnknownFeed(String),
+    /// A database server (PostgreSQL) refused to connect.
+    #[error("store: cannot connect to {url}: {source}")]
+    Connect { url: String, source: Box<dyn std::error::Error + Send + Sync> },
+    /// A database other than SQLite failed: the same as `Sqlite`, for
+    /// backends in their own crates.
+    #[error("store: {context}: {source}")]
+    Backend { context: &'static str, source: Box<dyn std::error::Error + Send + Sync> },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -58,7 +65,7 @@ impl FeedStatus {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
+    pub fn parse(s: &str) -> Option<Self> {
         match s {
             "new" => Some(FeedStatus::New),
             "ok" => Some(FeedStatus::Ok),

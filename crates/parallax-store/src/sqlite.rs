@@ -41,6 +41,10 @@ fn sql(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
+    /// The schema version this build writes (`PRAGMA user_version`): what a
+    /// copy to another database must mirror.
+    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let display = path.display().to_string();
