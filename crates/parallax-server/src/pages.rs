@@ -551,13 +551,25 @@ struct StatusPage {
     next_round: Option<When>,
     feeds: Vec<FeedRow>,
     failing: usize,
+    processes: Vec<ProcessView>,
+}
+
+/// A live process of the deployment, as the status page shows it.
+pub struct ProcessView {
+    pub id: String,
+    pub role: String,
+    pub host: String,
+    pub pid: i64,
+    pub doing: String,
+    pub started: When,
+    pub seen: When,
 }
 
 pub async fn status(State(state): State<Arc<AppState>>) -> Response {
     let page = async {
         let (feeds, counts) = state.pool.read(|store| Ok((store.feeds(None)?, store.counts()?))).await?;
         let now = Utc::now();
-        let SchedulerStatus { enabled, last_round, next_round } = state.scheduler_status();
+        let SchedulerStatus { enabled, last_round, next_round, processes } = state.scheduler_status();
         let mut rows: Vec<FeedRow> = feeds.iter().map(|f| FeedRow::new(f, now)).collect();
         // Failing feeds first: they are what an operator opens this page for.
         rows.sort_by_key(|row| (row.status != FeedStatus::Failed.as_str(), row.outlet.clone()));
@@ -582,6 +594,18 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Response {
             next_round: next_round.map(|t| When::new(t, now)),
             failing: feeds.iter().filter(|f| f.status == FeedStatus::Failed).count(),
             feeds: rows,
+            processes: processes
+                .into_iter()
+                .map(|p| ProcessView {
+                    seen: When::new(p.last_seen, now),
+                    started: When::new(p.started, now),
+                    id: p.id,
+                    role: p.role,
+                    host: p.host,
+                    pid: p.pid,
+                    doing: p.doing,
+                })
+                .collect(),
         };
         Ok(page.render()?)
     };

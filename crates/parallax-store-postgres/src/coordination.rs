@@ -105,8 +105,8 @@ impl PostgresStore {
         let now = Utc::now().timestamp();
         self.conn()
             .execute(
-                "UPDATE feeds SET lease_until = $2 + $3 WHERE leased_by = $1",
-                &[&worker as &(dyn postgres::types::ToSql + Sync), &now, &ttl_secs],
+                "UPDATE feeds SET lease_until = $2::bigint + $3::bigint WHERE leased_by = $1",
+                &[&worker, &now, &ttl_secs],
             )
             .map_err(pg("renew leases"))
     }
@@ -217,8 +217,10 @@ pub struct ClusterLock {
 impl ClusterLock {
     /// Takes the lock if no one holds it, without waiting.
     pub fn try_acquire(url: &str) -> Result<Option<ClusterLock>> {
-        let mut client = Client::connect(url, NoTls)
-            .map_err(|source| StoreError::Connect { url: redact(url), source: Box::new(source) })?;
+        let mut client = Client::connect(url, NoTls).map_err(|source| StoreError::Connect {
+            url: redact(url),
+            source: Box::new(crate::Described::from(source)),
+        })?;
         let got: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&CLUSTER_LOCK])
             .and_then(|row| row.try_get(0))

@@ -14,6 +14,7 @@
 pub mod coordination;
 pub mod copy;
 mod read;
+pub mod testing;
 mod write;
 
 use std::cell::{RefCell, RefMut};
@@ -51,8 +52,33 @@ pub fn redact(url: &str) -> String {
 }
 
 pub(crate) fn pg(context: &'static str) -> impl FnOnce(postgres::Error) -> StoreError {
-    move |source| StoreError::Backend { context, source: Box::new(source) }
+    move |source| StoreError::Backend { context, source: Box::new(Described::from(source)) }
 }
+
+/// A PostgreSQL error that says what the server said: `postgres::Error`'s
+/// own text is only "db error", with the server's message in its source.
+#[derive(Debug)]
+pub(crate) struct Described(String);
+
+impl From<postgres::Error> for Described {
+    fn from(error: postgres::Error) -> Described {
+        Described(match error.as_db_error() {
+            Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+            None => match std::error::Error::source(&error) {
+                Some(cause) => format!("{error}: {cause}"),
+                None => error.to_string(),
+            },
+        })
+    }
+}
+
+impl std::fmt::Display for Described {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Described {}
 
 pub(crate) fn from_unix(secs: i64) -> Option<DateTime<Utc>> {
     Utc.timestamp_opt(secs, 0).single()
@@ -79,8 +105,10 @@ impl PostgresStore {
     /// is doing so.
     pub fn open(url: &str) -> Result<PostgresStore, StoreError> {
         let redacted = redact(url);
-        let client = Client::connect(url, NoTls)
-            .map_err(|source| StoreError::Connect { url: redacted.clone(), source: Box::new(source) })?;
+        let client = Client::connect(url, NoTls).map_err(|source| StoreError::Connect {
+            url: redacted.clone(),
+            source: Box::new(Described::from(source)),
+        })?;
         let mut store = PostgresStore {
             client: RefCell::new(Conn(Some(client))),
             statements: RefCell::default(),
@@ -182,6 +210,20 @@ impl Drop for Conn {
                 drop(client);
             }
         }
+    }
+}
+
+/// Runs `call`, which blocks on the connection's own runtime. Inside the
+/// context of an async runtime (the ingest round stores from async code,
+/// as it does with SQLite) Tokio forbids that, so the call first leaves
+/// the context: allowed on Tokio's multi-threaded runtime, the one the
+/// binary runs. A current-thread runtime's task cannot use this store.
+pub(crate) fn off_runtime<R>(call: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(call)
+        }
+        _ => call(),
     }
 }
 

@@ -7,50 +7,16 @@
 //! it each test says it was skipped, and with `PARALLAX_REQUIRE_POSTGRES=1`
 //! it fails instead, so CI cannot pass without the server.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use parallax_store::{SqliteStore, Store, conformance};
-use parallax_store_postgres::{ClusterLock, PostgresStore, copy};
+use parallax_store_postgres::{ClusterLock, PostgresStore, copy, testing};
 use postgres::{Client, NoTls};
 
-/// The test server's URL, or `None` after saying why the test is skipped.
 fn server(test: &str) -> Option<String> {
-    match std::env::var("PARALLAX_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            let required = std::env::var("PARALLAX_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-            assert!(!required, "{test}: PARALLAX_REQUIRE_POSTGRES=1 but PARALLAX_TEST_POSTGRES_URL is not set");
-            eprintln!("SKIPPED {test}: no PostgreSQL (set PARALLAX_TEST_POSTGRES_URL=postgres://… to run it)");
-            None
-        }
-    }
+    testing::server_url(test)
 }
 
-static DATABASES: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh, empty database on the test server, dropped by the next run
-/// that picks the same name; returns its URL.
 fn fresh_database(server: &str, test: &str) -> String {
-    let n = DATABASES.fetch_add(1, Ordering::Relaxed);
-    let name = format!("parallax_{}_{}_{n}", test, std::process::id());
-    let mut admin = Client::connect(server, NoTls).expect("connect to the test server");
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop old test database");
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
-    database_url(server, &name)
-}
-
-/// `server` with its database name replaced by `name`.
-fn database_url(server: &str, name: &str) -> String {
-    let (base, query) = match server.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (server, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    format!("{host_part}/{name}{query}")
+    testing::fresh_database(server, test).expect("create a test database")
 }
 
 #[test]
