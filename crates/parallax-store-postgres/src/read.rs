@@ -121,24 +121,7 @@ fn head_from_row(row: &Row) -> Result<StoryHead> {
         ))
     };
     let (id, first, last, view, articles, outlets, title) = decode().map_err(pg("read story listing"))?;
-    let view: Option<StoryView> = view
-        .map(|json| serde_json::from_str(&json))
-        .transpose()
-        .map_err(|e| StoreError::Corrupt { table: "stories", reason: format!("view of story {id}: {e}") })?;
-    let count = |n: Option<i64>| u32::try_from(n.unwrap_or(0)).unwrap_or(u32::MAX);
-    let (articles, outlets, title) = match &view {
-        Some(view) => (view.coverage.articles, view.coverage.outlets, view.title.clone()),
-        None => (count(articles), count(outlets), title.unwrap_or_default()),
-    };
-    Ok(StoryHead {
-        id,
-        first_published: time_or_corrupt(first, "stories")?,
-        last_updated: time_or_corrupt(last, "stories")?,
-        articles,
-        outlets,
-        title,
-        view,
-    })
+    StoryHead::from_stored(id, (first, last), view.as_deref(), articles, outlets, title)
 }
 
 fn limit_of(limit: usize) -> i64 {
