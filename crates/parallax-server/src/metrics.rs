@@ -171,6 +171,22 @@ pub fn render_processes(processes: &[crate::app::ProcessLine]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn processes_are_listed_with_escaped_labels_and_counted_per_role() {
+        let process = |id: &str, role: &str| crate::app::ProcessLine {
+            id: id.into(),
+            role: role.into(),
+            host: "web\"1".into(),
+            ..Default::default()
+        };
+        assert_eq!(render_processes(&[]), "", "nothing for one process alone");
+        let text = render_processes(&[process("a", "ingest"), process("b", "ingest"), process("c", "web")]);
+        assert!(text.contains("parallax_process_up{role=\"ingest\",id=\"a\",host=\"web\\\"1\"} 1"), "{text}");
+        assert!(text.contains("parallax_processes{role=\"ingest\"} 2"), "{text}");
+        assert!(text.contains("parallax_processes{role=\"web\"} 1"), "{text}");
+    }
+
     use super::*;
 
     #[test]

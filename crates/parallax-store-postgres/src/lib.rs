@@ -232,3 +232,20 @@ pub(crate) fn off_runtime<R>(call: impl FnOnce() -> R) -> R {
 fn tokio_runtime_here() -> bool {
     tokio::runtime::Handle::try_current().is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_recognised_and_passwords_hidden() {
+        assert!(is_postgres_url("postgres://u@h/db") && is_postgres_url("postgresql://h/db"));
+        assert!(!is_postgres_url("/var/lib/parallax.sqlite") && !is_postgres_url("mysql://h/db"));
+        assert_eq!(
+            redact("postgres://parallax:s3cr:et@db.internal:5432/p"),
+            "postgres://parallax:***@db.internal:5432/p"
+        );
+        assert_eq!(redact("postgres://parallax@db/p"), "postgres://parallax@db/p");
+        assert_eq!(redact("postgres://db/p"), "postgres://db/p");
+    }
+}
