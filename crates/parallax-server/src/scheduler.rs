@@ -13,6 +13,7 @@ use parallax_ingest::fulltext::RobotsCache;
 use parallax_ingest::stories::TextEmbedder;
 use parallax_ingest::{
     Config, FeedOutcome, FeedSupply, IngestOptions, Progress, Round, RoundReport, SearchCatchUp, Stages,
+    UnstoredFetches,
 };
 use parallax_store::{FeedRecord, FeedStatus, Store};
 use tokio::sync::watch;
@@ -86,6 +87,9 @@ pub struct Scheduler {
     /// All of them, unless `parallax serve --role` gave them to other
     /// processes: a web process only catches its search index up.
     stages: Stages,
+    /// Feeds fetched but not stored (the store failed): kept across rounds,
+    /// so they back off instead of being downloaded at every tick.
+    unstored: Arc<UnstoredFetches>,
 }
 
 /// The server's search index as a round's last stage.
@@ -118,6 +122,7 @@ impl Scheduler {
             embedder,
             robots: Arc::default(),
             stages: Stages::ALL,
+            unstored: Arc::default(),
         }
     }
 
@@ -164,6 +169,7 @@ impl Scheduler {
             self.record(RoundStatus::failed(started, clock, "scheduler: the database connection was lost".into()));
             return;
         };
+        let unstored = self.unstored.clone();
         let (config, selected, supply, state, embedder, robots) = (
             self.config.clone(),
             self.selected.clone(),
@@ -194,7 +200,7 @@ impl Scheduler {
                     config: &config,
                     supply,
                     feeds: due,
-                    options: IngestOptions::default(),
+                    options: IngestOptions { unstored: Some(unstored), ..IngestOptions::default() },
                     progress: &progress,
                     embedder: embedder.as_deref(),
                     robots: &robots,

@@ -16,4 +16,6 @@ mod ratings;
 mod real_articles;
 #[cfg(unix)]
 mod scale_out;
+#[cfg(unix)]
+mod serve;
 mod stories;
