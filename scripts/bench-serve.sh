@@ -162,9 +162,10 @@ time.sleep(float(sys.argv[4]))
 PY
     local half=$(( IDLE / 2 )) id
     id=$(head -n 1 "$work/ids.txt")
-    python3 "$work/idle.py" "$half" "$PORT" "$work/idle-a" 25 & local a=$!
-    python3 "$work/idle.py" "$(( IDLE - half ))" "$PORT" "$work/idle-b" 25 & local b=$!
-    for _ in $(seq 1 200); do [ -s "$work/idle-a" ] && [ -s "$work/idle-b" ] && break; sleep 0.1; done
+    # Opening them takes a while on a busy machine; each is held 60 s after.
+    python3 "$work/idle.py" "$half" "$PORT" "$work/idle-a" 60 & local a=$!
+    python3 "$work/idle.py" "$(( IDLE - half ))" "$PORT" "$work/idle-b" 60 & local b=$!
+    for _ in $(seq 1 600); do [ -s "$work/idle-a" ] && [ -s "$work/idle-b" ] && break; sleep 0.2; done
     echo "opened (held refused): $(cat "$work/idle-a") + $(cat "$work/idle-b")"
     curl -s -o /dev/null -m 20 -w "GET /stories/$id while they are held: %{http_code} in %{time_total} s\n" \
         "http://127.0.0.1:$PORT/stories/$id" || echo "GET /stories/$id while they are held: no answer in 20 s"
