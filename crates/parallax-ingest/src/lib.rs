@@ -32,7 +32,7 @@ use parallax_store::StoreError;
 
 pub use backoff::next_attempt_after_failure;
 pub use config::{Config, EmbedSettings};
-pub use round::{Round, RoundReport, SearchCatchUp, run_round};
+pub use round::{Round, RoundReport, SearchCatchUp, Stages, run_round, run_stages};
 pub use summarizer::Summarizer;
 pub use supply::{FeedSupply, MemorySupply, NetworkSupply};
 pub use unstored::UnstoredFetches;

@@ -255,54 +255,96 @@ impl From<parallax_store::StoreError> for StageEnd {
     }
 }
 
+/// Which stages a round runs. One process runs them all; `parallax serve
+/// --role` splits them over processes sharing one database: ingest
+/// workers fetch, one clustering process places and recounts, and each
+/// web process only catches its search index up (the last stage, run
+/// whenever the round has a [`SearchCatchUp`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stages {
+    /// Feeds and the full text of cut teasers.
+    pub fetch: bool,
+    /// Stories, views and the recount of re-rated outlets.
+    pub place: bool,
+}
+
+impl Stages {
+    pub const ALL: Stages = Stages { fetch: true, place: true };
+    pub const FETCH: Stages = Stages { fetch: true, place: false };
+    pub const PLACE: Stages = Stages { fetch: false, place: true };
+    /// Only the search stage.
+    pub const NONE: Stages = Stages { fetch: false, place: false };
+}
+
 /// Runs one round over `store`, the only writer while it runs.
 ///
 /// Synchronous: call it from a thread that may block (the CLI's main
 /// thread, a `spawn_blocking` task); the network stages run on `runtime`.
 pub fn run_round(store: &mut dyn Store, round: Round<'_>, runtime: &tokio::runtime::Handle) -> RoundReport {
+    run_stages(store, round, Stages::ALL, runtime)
+}
+
+/// [`run_round`] with only some of its stages, in the same order.
+pub fn run_stages(
+    store: &mut dyn Store,
+    round: Round<'_>,
+    stages: Stages,
+    runtime: &tokio::runtime::Handle,
+) -> RoundReport {
     let clock = Instant::now();
     let started = Utc::now();
     let mut report = RoundReport::new(started);
     let Round { config, supply, feeds, options, progress, embedder, robots, search } = round;
 
     'stages: {
-        let fed = || {
-            let feeds = crate::feeds::fetch_and_store(store, feeds, supply, config, &options, progress);
-            runtime.block_on(feeds).map_err(StageEnd::from)
-        };
-        if !report.run(Stage::Feeds, fed, |report, feeds| report.feeds = feeds) {
-            break 'stages;
+        'fetch: {
+            if !stages.fetch {
+                break 'fetch;
+            }
+            let fed = || {
+                let feeds = crate::feeds::fetch_and_store(store, feeds, supply, config, &options, progress);
+                runtime.block_on(feeds).map_err(StageEnd::from)
+            };
+            if !report.run(Stage::Feeds, fed, |report, feeds| report.feeds = feeds) {
+                break 'stages;
+            }
+            let texts = || {
+                let texts = crate::fulltext::fetch_full_texts(store, config, robots, started);
+                runtime.block_on(texts).map_err(StageEnd::from)
+            };
+            if !report.run(Stage::FullText, texts, |report, texts| report.fulltext = texts) {
+                break 'stages;
+            }
         }
-        let texts = || {
-            let texts = crate::fulltext::fetch_full_texts(store, config, robots, started);
-            runtime.block_on(texts).map_err(StageEnd::from)
-        };
-        if !report.run(Stage::FullText, texts, |report, texts| report.fulltext = texts) {
-            break 'stages;
-        }
-        let stories = || crate::stories::cluster_pending(store, config, Utc::now(), embedder).map_err(StageEnd::from);
-        if !report.run(Stage::Stories, stories, |report, stories| report.stories = stories) {
-            break 'stages;
-        }
-        let touched = report.stories.touched.clone();
-        let views = || {
-            crate::views::refresh_views_reporting(store, touched, &config.summary, &config.blindspot)
-                .map_err(StageEnd::from)
-        };
-        if !report.run(Stage::Views, views, |report, views| report.views = views) {
-            break 'stages;
-        }
-        let recount = || {
-            // Ratings imported beside a running server, or outlets stored
-            // under an alias: `outlets import` recounts too, whoever comes
-            // first does it.
-            store.merge_outlets_by(&parallax_core::outlet_domain)?;
-            let recount =
-                crate::views::recount_rerated_stories(store, &config.summary, &config.blindspot, &mut |_, _| {});
-            recount.map_err(StageEnd::from)
-        };
-        if !report.run(Stage::Recount, recount, |report, recount| report.recount = recount) {
-            break 'stages;
+        'place: {
+            if !stages.place {
+                break 'place;
+            }
+            let stories =
+                || crate::stories::cluster_pending(store, config, Utc::now(), embedder).map_err(StageEnd::from);
+            if !report.run(Stage::Stories, stories, |report, stories| report.stories = stories) {
+                break 'stages;
+            }
+            let touched = report.stories.touched.clone();
+            let views = || {
+                crate::views::refresh_views_reporting(store, touched, &config.summary, &config.blindspot)
+                    .map_err(StageEnd::from)
+            };
+            if !report.run(Stage::Views, views, |report, views| report.views = views) {
+                break 'stages;
+            }
+            let recount = || {
+                // Ratings imported beside a running server, or outlets stored
+                // under an alias: `outlets import` recounts too, whoever comes
+                // first does it.
+                store.merge_outlets_by(&parallax_core::outlet_domain)?;
+                let recount =
+                    crate::views::recount_rerated_stories(store, &config.summary, &config.blindspot, &mut |_, _| {});
+                recount.map_err(StageEnd::from)
+            };
+            if !report.run(Stage::Recount, recount, |report, recount| report.recount = recount) {
+                break 'stages;
+            }
         }
         if let Some(search) = search {
             let catch_up = || search.catch_up(store).map_err(StageEnd::Failed);

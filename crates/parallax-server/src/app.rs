@@ -47,6 +47,22 @@ pub struct SchedulerStatus {
     pub enabled: bool,
     pub last_round: Option<RoundStatus>,
     pub next_round: Option<DateTime<Utc>>,
+    /// The live processes of a deployment over several processes
+    /// (`parallax serve --role`), as their heartbeats say; empty alone.
+    pub processes: Vec<ProcessLine>,
+}
+
+/// One live process of a deployment, for `/status` and `/metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProcessLine {
+    pub id: String,
+    pub role: String,
+    pub host: String,
+    pub pid: i64,
+    /// What it is doing, in a few words.
+    pub doing: String,
+    pub started: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
 }
 
 /// A finished round, from its `RoundReport`.
@@ -375,7 +391,9 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     state.metrics.page_cache_entries.store(entries as u64, Relaxed);
     state.metrics.page_cache_bytes.store(bytes as u64, Relaxed);
     let content_type = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
-    ([(header::CONTENT_TYPE, content_type)], state.metrics.render()).into_response()
+    let mut text = state.metrics.render();
+    text.push_str(&crate::metrics::render_processes(&state.scheduler_status().processes));
+    ([(header::CONTENT_TYPE, content_type)], text).into_response()
 }
 
 async fn fallback(State(state): State<Arc<AppState>>, request: Request) -> Response {

@@ -179,8 +179,57 @@ impl Metrics {
     }
 }
 
+/// The live processes of a deployment as Prometheus lines: one
+/// `parallax_process_up` per process, labelled with its role, id and host,
+/// and `parallax_processes` per role. Nothing for a single process.
+pub fn render_processes(processes: &[crate::app::ProcessLine]) -> String {
+    use std::collections::BTreeMap;
+    if processes.is_empty() {
+        return String::new();
+    }
+    // Label values escape backslash, quote and newline (the text format's rule).
+    let label = |value: &str| value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    let mut out = String::from(
+        "# HELP parallax_process_up A live process of the deployment, by role.\n# TYPE parallax_process_up gauge\n",
+    );
+    let mut roles: BTreeMap<&str, usize> = BTreeMap::new();
+    for process in processes {
+        *roles.entry(process.role.as_str()).or_default() += 1;
+        let _ = writeln!(
+            out,
+            "parallax_process_up{{role=\"{}\",id=\"{}\",host=\"{}\"}} 1",
+            label(&process.role),
+            label(&process.id),
+            label(&process.host)
+        );
+    }
+    out.push_str(
+        "# HELP parallax_processes Live processes of the deployment per role.\n# TYPE parallax_processes gauge\n",
+    );
+    for (role, count) in roles {
+        let _ = writeln!(out, "parallax_processes{{role=\"{}\"}} {count}", label(role));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn processes_are_listed_with_escaped_labels_and_counted_per_role() {
+        let process = |id: &str, role: &str| crate::app::ProcessLine {
+            id: id.into(),
+            role: role.into(),
+            host: "web\"1".into(),
+            ..Default::default()
+        };
+        assert_eq!(render_processes(&[]), "", "nothing for one process alone");
+        let text = render_processes(&[process("a", "ingest"), process("b", "ingest"), process("c", "web")]);
+        assert!(text.contains("parallax_process_up{role=\"ingest\",id=\"a\",host=\"web\\\"1\"} 1"), "{text}");
+        assert!(text.contains("parallax_processes{role=\"ingest\"} 2"), "{text}");
+        assert!(text.contains("parallax_processes{role=\"web\"} 1"), "{text}");
+    }
+
     use super::*;
 
     #[test]

@@ -638,6 +638,18 @@ struct StatusPage {
     pages: usize,
     /// The token the operator came with in the query, kept in page links.
     token_query: String,
+    processes: Vec<ProcessView>,
+}
+
+/// A live process of the deployment, as the status page shows it.
+pub struct ProcessView {
+    pub id: String,
+    pub role: String,
+    pub host: String,
+    pub pid: i64,
+    pub doing: String,
+    pub started: When,
+    pub seen: When,
 }
 
 /// True when `given` is the configured token, compared in constant time.
@@ -697,7 +709,7 @@ pub async fn status(
                 let pages = rows.len().div_ceil(per_page).max(1);
                 let feeds: Vec<FeedRow> =
                     rows.iter().skip((page - 1) * per_page).take(per_page).map(|f| FeedRow::new(f, now)).collect();
-                let SchedulerStatus { enabled, last_round, next_round } = state.scheduler_status();
+                let SchedulerStatus { enabled, last_round, next_round, processes } = state.scheduler_status();
                 let page = StatusPage {
                     layout: Layout::new(&state, "Status", "status"),
                     counts: state.snapshot().counts,
@@ -724,6 +736,18 @@ pub async fn status(
                     page,
                     pages,
                     token_query: token_query.clone(),
+                    processes: processes
+                        .into_iter()
+                        .map(|p| ProcessView {
+                            seen: When::new(p.last_seen, now),
+                            started: When::new(p.started, now),
+                            id: p.id,
+                            role: p.role,
+                            host: p.host,
+                            pid: p.pid,
+                            doing: p.doing,
+                        })
+                        .collect(),
                 };
                 let ttl = state.config.page_cache_secs.min(state.config.refresh_tick_secs).max(1);
                 Ok(Made { body: Bytes::from(page.render()?), story: None, ttl: std::time::Duration::from_secs(ttl) })

@@ -12,7 +12,8 @@ use chrono::{DateTime, Duration, Utc};
 use parallax_ingest::fulltext::RobotsCache;
 use parallax_ingest::stories::TextEmbedder;
 use parallax_ingest::{
-    Config, FeedOutcome, FeedSupply, IngestOptions, Progress, Round, RoundReport, SearchCatchUp, UnstoredFetches,
+    Config, FeedOutcome, FeedSupply, IngestOptions, Progress, Round, RoundReport, SearchCatchUp, Stages,
+    UnstoredFetches,
 };
 use parallax_store::{FeedRecord, FeedStatus, Store};
 use tokio::sync::watch;
@@ -38,7 +39,7 @@ pub fn due_at(feed: &FeedRecord, config: &ServerConfig) -> Option<DateTime<Utc>>
     })
 }
 
-fn is_due(feed: &FeedRecord, config: &ServerConfig, now: DateTime<Utc>) -> bool {
+pub fn is_due(feed: &FeedRecord, config: &ServerConfig, now: DateTime<Utc>) -> bool {
     due_at(feed, config).is_none_or(|at| at <= now)
 }
 
@@ -83,6 +84,9 @@ pub struct Scheduler {
     embedder: Option<Arc<dyn TextEmbedder>>,
     /// Kept across rounds, so an origin's robots.txt is read once a day.
     robots: Arc<RobotsCache>,
+    /// All of them, unless `parallax serve --role` gave them to other
+    /// processes: a web process only catches its search index up.
+    stages: Stages,
     /// Feeds fetched but not stored (the store failed): kept across rounds,
     /// so they back off instead of being downloaded at every tick.
     unstored: Arc<UnstoredFetches>,
@@ -117,8 +121,15 @@ impl Scheduler {
             state,
             embedder,
             robots: Arc::default(),
+            stages: Stages::ALL,
             unstored: Arc::default(),
         }
+    }
+
+    /// Runs only these stages (and the search index) each round.
+    pub fn with_stages(mut self, stages: Stages) -> Scheduler {
+        self.stages = stages;
+        self
     }
 
     /// Runs rounds until `shutdown` turns true. A round in progress is
@@ -168,15 +179,20 @@ impl Scheduler {
             self.robots.clone(),
         );
         let runtime = tokio::runtime::Handle::current();
+        let stages = self.stages;
         let joined = tokio::task::spawn_blocking(move || {
             let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<(usize, RoundReport), String> {
                 let now = Utc::now();
-                let due: Vec<FeedRecord> = store
-                    .feeds(selected.as_deref())
-                    .map_err(|e| e.to_string())?
-                    .into_iter()
-                    .filter(|feed| is_due(feed, &state.config, now))
-                    .collect();
+                let due: Vec<FeedRecord> = if stages.fetch {
+                    store
+                        .feeds(selected.as_deref())
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .filter(|feed| is_due(feed, &state.config, now))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 let feeds_due = due.len();
                 let progress = MetricsProgress { metrics: &state.metrics, started: Instant::now() };
                 let search = IndexCatchUp { index: &state.search, batch: state.config.search_batch };
@@ -190,7 +206,7 @@ impl Scheduler {
                     robots: &robots,
                     search: Some(&search),
                 };
-                let report = parallax_ingest::run_round(store.as_mut(), round, &runtime);
+                let report = parallax_ingest::run_stages(store.as_mut(), round, stages, &runtime);
                 let outlets = store.outlets().map_err(|e| e.to_string())?;
                 state.publish(&outlets, store.counts().map_err(|e| e.to_string())?, report.changed());
                 Ok((feeds_due, report))

@@ -3,11 +3,11 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use parallax_ingest::stories::TextEmbedder;
-use parallax_ingest::{Config, FeedSupply, NetworkSupply};
+use parallax_ingest::{Config, FeedSupply, NetworkSupply, Stages};
 use parallax_store::{SqliteStore, Store, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -43,6 +43,10 @@ pub enum ServerError {
     Ingest(#[from] parallax_ingest::IngestError),
 }
 
+/// Opens one connection to a database other than the data directory's
+/// SQLite file (PostgreSQL, chosen by the binary).
+pub type StoreOpener = Arc<dyn Fn() -> Result<Box<dyn Store>, StoreError> + Send + Sync>;
+
 /// How to run.
 pub struct ServeOptions {
     /// Holds `parallax.sqlite` and the search index; must exist.
@@ -60,6 +64,26 @@ pub struct ServeOptions {
     /// Where feed bytes come from; `None`: the network (or, with `demo`,
     /// the sample files). Tests hand in fixtures.
     pub supply: Option<Arc<dyn FeedSupply>>,
+    /// The database; `None`: `parallax.sqlite` in the data directory.
+    pub open_store: Option<StoreOpener>,
+    /// The round's stages this process runs (`Stages::ALL` alone on one
+    /// machine; `Stages::NONE` for a web process beside ingest and
+    /// clustering processes: it only keeps its search index current).
+    pub stages: Stages,
+}
+
+/// Opens a connection: the caller's opener, else SQLite in the data
+/// directory. On a blocking thread: a database client may block on a
+/// runtime of its own.
+async fn open_store(opener: Option<&StoreOpener>, database: &Path) -> Result<Box<dyn Store>, ServerError> {
+    match opener {
+        Some(open) => {
+            let open = open.clone();
+            let opened = tokio::task::spawn_blocking(move || open()).await;
+            Ok(opened.map_err(|e| std::io::Error::other(e.to_string()))??)
+        }
+        None => Ok(Box::new(SqliteStore::open(database)?)),
+    }
 }
 
 /// A bound server, not yet answering.
@@ -74,13 +98,14 @@ impl Server {
     /// background work starts, on a busy port or an unusable database.
     pub async fn start(options: ServeOptions) -> Result<Server, ServerError> {
         let database = options.data_dir.join(DATABASE_FILE);
-        let mut writer = SqliteStore::open(&database)?;
+        let opener = options.open_store.as_ref();
+        let mut writer = open_store(opener, &database).await?;
         let mut selected = options.selected_feeds;
         let mut config = options.config;
         let supply: Arc<dyn FeedSupply> = match options.supply {
             Some(supply) => supply,
             None if options.demo => {
-                selected = Some(crate::demo::seed(&mut writer)?);
+                selected = Some(crate::demo::seed(writer.as_mut())?);
                 // The sample articles' pages do not exist.
                 config.fulltext.enabled = false;
                 Arc::new(crate::demo::supply(chrono::Utc::now(), &config.clean)?)
@@ -89,7 +114,7 @@ impl Server {
         };
         let mut readers: Vec<Box<dyn Store>> = Vec::new();
         for _ in 0..options.server.read_connections.max(1) {
-            readers.push(Box::new(SqliteStore::open(&database)?));
+            readers.push(open_store(opener, &database).await?);
         }
         let search = Arc::new(SearchIndex::open(
             &options.data_dir.join(SEARCH_DIR),
@@ -103,9 +128,9 @@ impl Server {
         );
         state.load().await?;
         let listener = TcpListener::bind(listen).await.map_err(|source| ServerError::Bind { addr: listen, source })?;
-        let mut writer: Box<dyn Store> = Box::new(writer);
         let scheduler = if options.refresh {
-            Some(Scheduler::new(writer, config, selected, supply, state.clone(), options.embedder))
+            let scheduler = Scheduler::new(writer, config, selected, supply, state.clone(), options.embedder);
+            Some(scheduler.with_stages(options.stages))
         } else {
             // Nothing will write: bring the search index up to date once.
             let state = state.clone();
@@ -120,6 +145,12 @@ impl Server {
             None
         };
         Ok(Server { listener, state, scheduler })
+    }
+
+    /// The state the pages read, for a caller that adds to it (the
+    /// process list of a deployment on several machines).
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
     }
 
     pub fn local_addr(&self) -> Result<SocketAddr, ServerError> {

@@ -94,6 +94,8 @@ fn story_and_home_pages_render_in_chromium() {
         refresh: false,
         embedder: None,
         supply: None,
+        open_store: None,
+        stages: parallax_ingest::Stages::ALL,
     };
     let server = runtime.block_on(Server::start(options)).expect("server starts");
     let base = format!("http://{}", server.local_addr().expect("address"));

@@ -24,6 +24,8 @@ async fn start(dir: &std::path::Path, config: ServerConfig) -> (SocketAddr, toki
         refresh: false,
         embedder: None,
         supply: None,
+        open_store: None,
+        stages: parallax_ingest::Stages::ALL,
     };
     let server = Server::start(options).await.expect("start");
     let addr = server.local_addr().expect("address");

@@ -34,6 +34,13 @@ pub enum StoreError {
     Corrupt { table: &'static str, reason: String },
     #[error("store: unknown feed {0}")]
     UnknownFeed(String),
+    /// A database server (PostgreSQL) refused to connect.
+    #[error("store: cannot connect to {url}: {source}")]
+    Connect { url: String, source: Box<dyn std::error::Error + Send + Sync> },
+    /// A database other than SQLite failed: the same as `Sqlite`, for
+    /// backends in their own crates.
+    #[error("store: {context}: {source}")]
+    Backend { context: &'static str, source: Box<dyn std::error::Error + Send + Sync> },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -58,7 +65,7 @@ impl FeedStatus {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
+    pub fn parse(s: &str) -> Option<Self> {
         match s {
             "new" => Some(FeedStatus::New),
             "ok" => Some(FeedStatus::Ok),
@@ -401,5 +408,32 @@ pub struct StoryHead {
 impl StoryHead {
     pub fn cursor(&self) -> StoryCursor {
         StoryCursor { last_updated: self.last_updated, id: self.id }
+    }
+
+    /// A head from a stored story, for every backend: times in Unix
+    /// seconds, the view as stored JSON, and the article and outlet counts
+    /// and the earliest headline, which a query works out only while the
+    /// view is not computed yet (the view has them after).
+    pub fn from_stored(
+        id: i64,
+        (first, last): (i64, i64),
+        view: Option<&str>,
+        articles: Option<i64>,
+        outlets: Option<i64>,
+        title: Option<String>,
+    ) -> Result<StoryHead> {
+        use chrono::TimeZone;
+        let corrupt = |reason: String| StoreError::Corrupt { table: "stories", reason };
+        let time = |secs: i64| {
+            Utc.timestamp_opt(secs, 0).single().ok_or_else(|| corrupt(format!("bad time {secs} in story {id}")))
+        };
+        let view: Option<StoryView> =
+            view.map(serde_json::from_str).transpose().map_err(|e| corrupt(format!("view of story {id}: {e}")))?;
+        let count = |n: Option<i64>| u32::try_from(n.unwrap_or(0)).unwrap_or(u32::MAX);
+        let (articles, outlets, title) = match &view {
+            Some(view) => (view.coverage.articles, view.coverage.outlets, view.title.clone()),
+            None => (count(articles), count(outlets), title.unwrap_or_default()),
+        };
+        Ok(StoryHead { id, first_published: time(first)?, last_updated: time(last)?, articles, outlets, title, view })
     }
 }

@@ -41,6 +41,10 @@ fn sql(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
+    /// The schema version this build writes (`PRAGMA user_version`): what a
+    /// copy to another database must mirror.
+    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let display = path.display().to_string();
@@ -1031,16 +1035,5 @@ fn head_columns_from_row(row: &Row<'_>) -> rusqlite::Result<HeadColumns> {
 }
 
 fn head_from_columns((id, first, last, view, articles, outlets, title): HeadColumns) -> Result<StoryHead> {
-    let corrupt = |reason: String| StoreError::Corrupt { table: "stories", reason };
-    let time = |secs: i64| from_unix(secs).ok_or_else(|| corrupt(format!("bad time {secs} in story {id}")));
-    let view: Option<StoryView> = view
-        .map(|json| serde_json::from_str(&json))
-        .transpose()
-        .map_err(|e| corrupt(format!("view of story {id}: {e}")))?;
-    let count = |n: Option<i64>| u32::try_from(n.unwrap_or(0)).unwrap_or(u32::MAX);
-    let (articles, outlets, title) = match &view {
-        Some(view) => (view.coverage.articles, view.coverage.outlets, view.title.clone()),
-        None => (count(articles), count(outlets), title.unwrap_or_default()),
-    };
-    Ok(StoryHead { id, first_published: time(first)?, last_updated: time(last)?, articles, outlets, title, view })
+    StoryHead::from_stored(id, (first, last), view.as_deref(), articles, outlets, title)
 }

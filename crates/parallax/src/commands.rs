@@ -55,7 +55,7 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
     }
     let mut store = open_store(data_dir)?;
 
-    let selected = register_feeds(&mut store, &args.opml)?;
+    let selected = register_feeds(store.as_mut(), &args.opml)?;
     let feeds = store.feeds(selected.as_deref())?;
     if feeds.is_empty() {
         bail!("no feeds to fetch; add some with `parallax outlets import FILE.opml` or pass --opml FILE");
@@ -77,7 +77,7 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
         robots: &robots,
         search: None,
     };
-    let report = parallax_ingest::run_round(&mut store, round, runtime.handle());
+    let report = parallax_ingest::run_round(store.as_mut(), round, runtime.handle());
     progress.bar.finish_and_clear();
     for line in report.lines() {
         println!("{line}");
@@ -190,12 +190,12 @@ pub fn outlets(data_dir: &Path, config_path: Option<&Path>, command: OutletsComm
             let config = load_config(data_dir, config_path)?;
             for path in &files {
                 let bytes = read_file(path)?;
-                import_bytes(&mut store, &file_name(path), &bytes)
+                import_bytes(store.as_mut(), &file_name(path), &bytes)
                     .with_context(|| format!("cannot import {}", path.display()))?;
             }
-            recount_rerated(&mut store, &config)
+            recount_rerated(store.as_mut(), &config)
         }
-        OutletsCommand::Show { domain } => show_outlet(&store, &domain),
+        OutletsCommand::Show { domain } => show_outlet(store.as_ref(), &domain),
         OutletsCommand::List { rated } => {
             let mut out = BufWriter::new(std::io::stdout().lock());
             for summary in store.outlets()? {
@@ -375,7 +375,7 @@ fn write_quarantined(store: &dyn Store, dir: &Path) -> Result<()> {
 pub fn feeds(data_dir: &Path, args: FeedsArgs) -> Result<()> {
     let store = open_existing_store(data_dir)?;
     if let Some(dir) = &args.quarantined {
-        return write_quarantined(&store, dir);
+        return write_quarantined(store.as_ref(), dir);
     }
     let mut out = BufWriter::new(std::io::stdout().lock());
     for feed in store.feeds(None)? {

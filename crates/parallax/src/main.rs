@@ -10,6 +10,8 @@ mod embedder;
 mod eval_feeds;
 mod extract_cmd;
 mod jsonl;
+mod migrate;
+mod roles;
 mod serve;
 mod summary_cmd;
 mod teaser;
@@ -34,6 +36,12 @@ struct Cli {
     /// every key is optional and documented in README.md.
     #[arg(long, global = true, env = "PARALLAX_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// Keep the data in PostgreSQL at this URL
+    /// (postgres://user:password@host:port/database) instead of SQLite in
+    /// the data directory. Config key: database.url.
+    #[arg(long, global = true, env = "PARALLAX_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    database: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -85,6 +93,15 @@ enum Command {
     /// search_results (30), max_query_chars (200), search_writer_bytes
     /// (52428800), search_batch (500). PARALLAX_LOG=info logs every round.
     Serve(serve::ServeArgs),
+    /// Copy this data directory's SQLite database into PostgreSQL.
+    ///
+    /// Copies outlets, ratings (with their source files and versions),
+    /// feeds (with validators, errors and back-off), articles, full texts,
+    /// stories, merges and views, with their ids, in one transaction;
+    /// compares the row counts before committing. Refuses a database that
+    /// already holds data unless --force. Afterwards run every command
+    /// with --database URL (or [database] url in parallax.toml).
+    Migrate(migrate::MigrateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +158,7 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    data_dir::choose_database(cli.database.clone(), cli.config.clone());
     let result = match cli.command {
         Command::Ingest(args) => commands::ingest(&cli.data_dir, cli.config.as_deref(), args),
         Command::Outlets(command) => commands::outlets(&cli.data_dir, cli.config.as_deref(), command),
@@ -164,6 +182,7 @@ fn main() -> std::process::ExitCode {
             data_dir::load_config(&cli.data_dir, cli.config.as_deref()).and_then(|config| bench::run(command, &config))
         }
         Command::Serve(args) => serve::serve(&cli.data_dir, cli.config.as_deref(), args),
+        Command::Migrate(args) => migrate::run(&cli.data_dir, &args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -3,11 +3,18 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
+use parallax_ingest::{FeedSupply, NetworkSupply, Stages};
+use parallax_server::server::StoreOpener;
 use parallax_server::{ServeOptions, Server};
-use parallax_store::SqliteStore;
+use parallax_store::Store;
+use parallax_store_postgres::PostgresStore;
+
+use crate::roles::{Identity, Role, Worker};
 
 /// The demo keeps its own database beside the real one and rebuilds it at
 /// every start, so its dates are always fresh and real data is never mixed
@@ -48,6 +55,17 @@ pub struct ServeArgs {
     /// Config key: server.read_connections.
     #[arg(long, env = "PARALLAX_READ_CONNECTIONS", value_name = "N")]
     read_connections: Option<usize>,
+    /// What this process does [default: all]. Beside `all` (everything in
+    /// one process, the only role on SQLite), processes sharing one
+    /// PostgreSQL database (--database) split the work: any number of
+    /// `ingest` (fetch due feeds, leased so none is fetched twice at
+    /// once), `cluster` (place articles into stories; one holds the lock,
+    /// others stand by) and `web` (pages and API, each with its own search
+    /// index in DIR/search). Config keys: roles.lease_secs (60),
+    /// roles.heartbeat_secs (5), roles.takeover_secs (10),
+    /// roles.feeds_per_round (500).
+    #[arg(long, value_enum, default_value = "all", env = "PARALLAX_ROLE")]
+    role: Role,
 }
 
 pub fn serve(data_dir: &Path, config_path: Option<&Path>, args: ServeArgs) -> Result<()> {
@@ -66,10 +84,52 @@ pub fn serve(data_dir: &Path, config_path: Option<&Path>, args: ServeArgs) -> Re
     std::fs::create_dir_all(&dir).with_context(|| {
         format!("cannot create the data directory {}; choose another with --data-dir", dir.display())
     })?;
-    let selected = if args.demo { None } else { register_feeds(&dir, &args.opml)? };
+    let url = if args.demo { None } else { crate::data_dir::database_url(data_dir)? };
+    if args.role != Role::All && url.is_none() {
+        bail!(
+            "--role {} needs a database several processes share: pass --database postgres://… (SQLite serves one process: --role all)",
+            args.role.as_str()
+        );
+    }
+    let selected = match args.role {
+        _ if args.demo => None,
+        Role::All | Role::Ingest => register_feeds(&dir, &args.opml)?,
+        Role::Web | Role::Cluster => None,
+    };
 
     let embedder = crate::embedder::load(&config.embed, None)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let roles = crate::data_dir::load_roles_config(data_dir)?;
+    let me = Identity::new(args.role);
+    let stop = Arc::new(AtomicBool::new(false));
+    if let Some(url) = url.as_ref().filter(|_| matches!(args.role, Role::Ingest | Role::Cluster)) {
+        let heartbeat =
+            crate::roles::start_heartbeat(url.clone(), me.clone(), roles.clone(), stop.clone(), Box::new(|_| {}))?;
+        let stopper = stop.clone();
+        runtime.spawn(async move {
+            shutdown_signal().await;
+            stopper.store(true, Ordering::Relaxed);
+        });
+        let supply: Arc<dyn FeedSupply> = Arc::new(NetworkSupply::from_config(&config.fetch)?);
+        eprintln!(
+            "Parallax {} process {} on {} — Ctrl-C to stop.",
+            args.role.as_str(),
+            me.id,
+            parallax_store_postgres::redact(url)
+        );
+        let worker =
+            Worker { url: url.clone(), me, config, server, roles, selected, supply, embedder, stop: stop.clone() };
+        let result = worker.run(runtime.handle());
+        stop.store(true, Ordering::Relaxed);
+        let _ = heartbeat.join();
+        result?;
+        eprintln!("Stopped.");
+        return Ok(());
+    }
+    let (open_store, stages) = match &url {
+        None => (None, Stages::ALL),
+        Some(url) => web_store(url, &dir, args.role)?,
+    };
     runtime.block_on(async {
         let options = ServeOptions {
             data_dir: dir.clone(),
@@ -80,9 +140,20 @@ pub fn serve(data_dir: &Path, config_path: Option<&Path>, args: ServeArgs) -> Re
             refresh: !args.no_refresh,
             embedder,
             supply: None,
+            open_store,
+            stages,
         };
         let server = Server::start(options).await?;
         let addr = server.local_addr()?;
+        if let Some(url) = &url {
+            let state = server.state();
+            let seen = Box::new(move |processes| state.set_scheduler_status(|s| s.processes = processes));
+            let url = url.clone();
+            let (me, roles, stop) = (me.clone(), roles.clone(), stop.clone());
+            tokio::task::spawn_blocking(move || crate::roles::start_heartbeat(url, me, roles, stop, seen))
+                .await
+                .context("heartbeat")??;
+        }
         if args.demo {
             eprintln!("Parallax demo (sample data) on http://{addr}/ — Ctrl-C to stop.");
         } else {
@@ -91,14 +162,37 @@ pub fn serve(data_dir: &Path, config_path: Option<&Path>, args: ServeArgs) -> Re
         server.run(shutdown_signal()).await?;
         anyhow::Ok(())
     })?;
+    stop.store(true, Ordering::Relaxed);
     eprintln!("Stopped; the database is closed.");
     Ok(())
 }
 
 /// Registers the feeds to refresh, as `ingest` does.
 fn register_feeds(dir: &Path, opml: &[PathBuf]) -> Result<Option<Vec<String>>> {
-    let mut store = SqliteStore::open(&dir.join(parallax_server::server::DATABASE_FILE))?;
-    crate::commands::register_feeds(&mut store, opml)
+    let mut store = crate::data_dir::open_store(dir)?;
+    crate::commands::register_feeds(store.as_mut(), opml)
+}
+
+/// How a `serve` process on PostgreSQL opens its connections, and which
+/// stages it runs: all of them alone (`--role all`), only its search
+/// index's for `--role web`, which drains a search queue of its own.
+fn web_store(url: &str, dir: &Path, role: Role) -> Result<(Option<StoreOpener>, Stages)> {
+    let (consumer, stages) = match role {
+        Role::Web => {
+            let path = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+            (format!("web:{}:{}", host.trim(), path.display()), Stages::NONE)
+        }
+        _ => ("default".to_string(), Stages::ALL),
+    };
+    let fresh = !dir.join(parallax_server::server::SEARCH_DIR).exists();
+    drop(PostgresStore::open(url)?.with_search_consumer(&consumer, fresh)?);
+    let url = url.to_string();
+    let opener: StoreOpener = Arc::new(move || {
+        let store = PostgresStore::open(&url)?.with_search_consumer(&consumer, false)?;
+        Ok(Box::new(store) as Box<dyn Store>)
+    });
+    Ok((Some(opener), stages))
 }
 
 /// Empties DIR/demo of what an earlier demo left (only the files the demo

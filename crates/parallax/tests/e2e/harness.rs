@@ -127,7 +127,9 @@ impl DataDir {
             .env("PARALLAX_LOG", "info")
             .env("NO_COLOR", "1")
             .env_remove("PARALLAX_DATA_DIR")
-            .env_remove("PARALLAX_CONFIG");
+            .env_remove("PARALLAX_CONFIG")
+            .env_remove("PARALLAX_DATABASE_URL")
+            .env_remove("PARALLAX_ROLE");
         command
     }
 

@@ -15,6 +15,8 @@ mod private_networks;
 mod ratings;
 mod real_articles;
 #[cfg(unix)]
+mod scale_out;
+#[cfg(unix)]
 mod serve;
 mod stories;
 mod topics;

@@ -7,10 +7,10 @@ use serde_json::Value;
 use crate::harness::{DataDir, Fixtures, rss_route, run};
 
 /// A headline and its lead.
-type Item = (&'static str, &'static str);
+pub(crate) type Item = (&'static str, &'static str);
 
 /// `(outlet, lean, factuality, the ceasefire item, the storm item)`.
-const OUTLETS: &[(&str, &str, &str, Item, Item)] = &[
+pub(crate) const OUTLETS: &[(&str, &str, &str, Item, Item)] = &[
     (
         "left-a.example",
         "left",
@@ -68,7 +68,7 @@ const OUTLETS: &[(&str, &str, &str, Item, Item)] = &[
 /// An outlet's feed with both items; outlet number `minute` publishes that
 /// many minutes after the first, so publication order (which the clusterer
 /// follows) does not depend on which feed's fetch finished first.
-fn feed(outlet: &str, minute: usize, events: [Item; 2]) -> String {
+pub(crate) fn feed(outlet: &str, minute: usize, events: [Item; 2]) -> String {
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>{outlet}</title>\
          <link>https://{outlet}/</link><description>Fixture</description>\n"
