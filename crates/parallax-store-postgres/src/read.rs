@@ -520,6 +520,18 @@ impl Store for PostgresStore {
                     bind(Box::new(language.clone()))
                 ));
             }
+            if let Some(topic) = filter.topic {
+                conditions.push(format!(
+                    "COALESCE((s.view::jsonb) -> 'topics', '[]'::jsonb) ? {}::text",
+                    bind(Box::new(topic.as_str().to_string()))
+                ));
+            }
+            if !filter.countries.is_empty() {
+                conditions.push(format!(
+                    "COALESCE((s.view::jsonb) -> 'countries', '[]'::jsonb) ?| {}::text[]",
+                    bind(Box::new(filter.countries.clone()))
+                ));
+            }
             if let Some(since) = filter.since {
                 conditions.push(format!("s.last_updated >= {}::bigint", bind(Box::new(since.timestamp()))));
             }
