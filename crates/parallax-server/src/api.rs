@@ -9,17 +9,20 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use parallax_core::{LeanCounts, Rating};
-use parallax_store::export::{rfc3339, story_json};
-use parallax_store::{FeedRecord, OutletRecord, StoryFilter, StoryHead};
-use serde_json::{Value, json};
+use parallax_core::LeanCounts;
+use parallax_store::export::{StoryObject, story_json};
+use parallax_store::{OutletRecord, StoryFilter, StoryHead};
 
 use crate::app::AppState;
 use crate::error::{ApiError, AppError};
 use crate::params::{self, Params};
+use crate::responses::{
+    FeedObject, OutletDetail, OutletList, OutletSummaryObject, RatingObject, SearchHit, SearchResults, StoryHeadObject,
+    StoryList,
+};
 
-/// Hand-written: it documents the contract, and a test checks that every
-/// route is in it.
+/// Hand-written: it documents the contract; `tests/openapi.rs` validates
+/// every endpoint's real answers against its schemas.
 pub const OPENAPI: &str = include_str!("../static/openapi.json");
 
 pub(crate) fn query_params(query: Result<Query<Vec<(String, String)>>, QueryRejection>) -> Result<Params, AppError> {
@@ -29,27 +32,11 @@ pub(crate) fn query_params(query: Result<Query<Vec<(String, String)>>, QueryReje
     }
 }
 
-/// A story in a listing (outlet pages, search results).
-pub fn head_json(head: &StoryHead) -> Value {
-    let coverage = head.view.as_ref().map(|v| &v.coverage);
-    json!({
-        "id": head.id,
-        "title": head.title,
-        "articles": head.articles,
-        "outlets": head.outlets,
-        "first_published": rfc3339(head.first_published),
-        "last_updated": rfc3339(head.last_updated),
-        "lean": coverage.map(|c| c.lean),
-        "blindspot": coverage.and_then(|c| c.blindspot),
-        "href": format!("/api/v1/stories/{}", head.id),
-    })
-}
-
 /// `GET /api/v1/stories`: newest first, filtered, a page at a time.
 pub async fn stories(
     State(state): State<Arc<AppState>>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StoryList>, ApiError> {
     let params = query_params(query)?;
     params.reject_unknown(&["limit", "cursor", "blindspot", "outlet", "language", "since"])?;
     let limit = params::limit(params.get("limit")?, state.config.api_default_limit, state.config.api_max_limit)?;
@@ -73,13 +60,13 @@ pub async fn stories(
             let mut stories = Vec::with_capacity(heads.len());
             for head in &heads {
                 if let Some(story) = store.story(head.id)? {
-                    stories.push(story_json(&story));
+                    stories.push(StoryObject::new(&story));
                 }
             }
             Ok((stories, next))
         })
         .await?;
-    Ok(Json(json!({ "stories": stories, "next_cursor": next.map(params::encode_cursor) })))
+    Ok(Json(StoryList { stories, next_cursor: next.map(params::encode_cursor) }))
 }
 
 /// `GET /api/v1/stories/{id}`: the same object as one line of
@@ -98,35 +85,6 @@ pub async fn story(State(state): State<Arc<AppState>>, Path(id): Path<String>) -
         }
     };
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
-}
-
-fn rating_json(rating: &Rating) -> Value {
-    json!({
-        "provider": rating.provider,
-        "version": rating.version,
-        "source_file": rating.source_file,
-        "name": rating.outlet_name,
-        "lean": rating.lean,
-        "lean_bucket": rating.lean_bucket(),
-        "factuality": rating.factuality,
-        "owner": rating.owner,
-        "ownership": rating.ownership,
-        "country": rating.country,
-        "language": rating.language,
-    })
-}
-
-fn feed_json(feed: &FeedRecord) -> Value {
-    json!({
-        "url": feed.source.url,
-        "title": feed.source.title,
-        "language": feed.source.language,
-        "status": feed.status.as_str(),
-        "last_fetched": feed.last_fetched.map(rfc3339),
-        "next_fetch": feed.next_fetch.map(rfc3339),
-        "error_count": feed.error_count,
-        "last_error": feed.last_error,
-    })
 }
 
 /// An outlet with its recent stories and how the outlets covering those
@@ -172,28 +130,72 @@ pub(crate) async fn outlet_data(state: &AppState, raw: &str) -> Result<OutletDat
 
 /// `GET /api/v1/outlets/{domain}`: every provider's rating with its
 /// provenance, feeds, and recent stories.
-pub async fn outlet(State(state): State<Arc<AppState>>, Path(domain): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn outlet(
+    State(state): State<Arc<AppState>>,
+    Path(domain): Path<String>,
+) -> Result<Json<OutletDetail>, ApiError> {
     let data = outlet_data(&state, &domain).await?;
     let record = &data.record;
-    Ok(Json(json!({
-        "domain": record.outlet.domain,
-        "name": record.outlet.name,
-        "ratings": record.ratings.iter().map(rating_json).collect::<Vec<_>>(),
-        "feeds": record.feeds.iter().map(feed_json).collect::<Vec<_>>(),
-        "articles": record.articles,
-        "recent_stories": data.recent.iter().map(head_json).collect::<Vec<_>>(),
-        "coverage_split": data.split,
-        "blindspot_stories": data.blindspots,
-    })))
+    Ok(Json(OutletDetail {
+        domain: record.outlet.domain.clone(),
+        name: record.outlet.name.clone(),
+        ratings: record.ratings.iter().map(RatingObject::new).collect(),
+        feeds: record.feeds.iter().map(FeedObject::new).collect(),
+        articles: record.articles,
+        recent_stories: data.recent.iter().map(StoryHeadObject::new).collect(),
+        coverage_split: data.split,
+        blindspot_stories: data.blindspots,
+    }))
 }
 
-/// Runs a search and returns the live stories it found, best first.
-pub(crate) async fn search_stories(state: &AppState, text: String) -> Result<Vec<(f32, StoryHead)>, AppError> {
+/// `GET /api/v1/outlets`: every known outlet in domain order, filtered by
+/// side, factuality, country and text, a page at a time.
+pub async fn outlets(
+    State(state): State<Arc<AppState>>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Json<OutletList>, ApiError> {
+    let params = query_params(query)?;
+    params.reject_unknown(&["limit", "cursor", "lean", "factuality", "country", "q"])?;
+    let limit = params::limit(params.get("limit")?, state.config.api_default_limit, state.config.api_max_limit)?;
+    let after = params.get("cursor")?.map(|raw| params::domain("cursor", raw)).transpose()?;
+    let filter = params::OutletFilter {
+        lean: params.get("lean")?.map(params::stance).transpose()?,
+        factuality: params.get("factuality")?.map(params::factuality).transpose()?,
+        country: params.get("country")?.map(params::country).transpose()?,
+        text: params.get("q")?.map(|raw| params::query_text(Some(raw), state.config.max_query_chars)).transpose()?,
+    };
+    let snapshot = state.snapshot();
+    let total = snapshot.outlets.after(None).filter(|info| filter.matches(info)).count();
+    let mut page: Vec<OutletSummaryObject> = snapshot
+        .outlets
+        .after(after.as_deref())
+        .filter(|info| filter.matches(info))
+        .take(limit + 1)
+        .map(OutletSummaryObject::new)
+        .collect();
+    let next_cursor = if page.len() > limit {
+        page.truncate(limit);
+        page.last().map(|outlet| outlet.domain.clone())
+    } else {
+        None
+    };
+    Ok(Json(OutletList { outlets: page, total, next_cursor }))
+}
+
+/// Runs a search and returns the live stories it found, best first: at
+/// most `limit` of them after the first `offset`.
+pub(crate) async fn search_stories(
+    state: &AppState,
+    text: String,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<(f32, StoryHead)>, AppError> {
     let search = state.search.clone();
-    let limit = state.config.search_results;
-    let hits = tokio::task::spawn_blocking(move || search.search(&text, limit))
+    let depth = offset.saturating_add(limit);
+    let hits = tokio::task::spawn_blocking(move || search.search(&text, depth))
         .await
         .map_err(|e| crate::pool::PoolError::Crashed(e.to_string()))??;
+    let hits: Vec<_> = hits.into_iter().skip(offset).collect();
     let ids: Vec<i64> = hits.iter().map(|hit| hit.story).collect();
     let heads = state.pool.read(move |store| store.story_heads_by_id(&ids)).await?;
     // Heads come back in the hits' order, minus stories gone since indexing.
@@ -208,24 +210,29 @@ pub(crate) async fn search_stories(state: &AppState, text: String) -> Result<Vec
 }
 
 /// `GET /api/v1/search?q=`: stories whose titles, summaries or articles
-/// match, best first.
+/// match, best first, `limit` at a time; `cursor` continues.
 pub async fn search(
     State(state): State<Arc<AppState>>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SearchResults>, ApiError> {
     let params = query_params(query)?;
-    params.reject_unknown(&["q"])?;
+    params.reject_unknown(&["q", "limit", "cursor"])?;
     let text = params::query_text(params.get("q")?, state.config.max_query_chars)?;
-    let found = search_stories(&state, text.clone()).await?;
-    let results: Vec<Value> = found
+    let limit = params::limit(params.get("limit")?, state.config.search_results, state.config.api_max_limit)?;
+    let offset = params.get("cursor")?.map(params::offset).transpose()?.unwrap_or(0);
+    // Results end at search_max_depth: deeper pages are empty, not errors.
+    let max_depth = state.config.search_max_depth;
+    let limit_here = limit.min(max_depth.saturating_sub(offset));
+    let found =
+        if limit_here == 0 { Vec::new() } else { search_stories(&state, text.clone(), offset, limit_here + 1).await? };
+    let more = found.len() > limit_here && offset + limit_here < max_depth;
+    let results: Vec<SearchHit> = found
         .iter()
-        .map(|(score, head)| {
-            let mut item = head_json(head);
-            item["score"] = json!(score);
-            item
-        })
+        .take(limit_here)
+        .map(|(score, head)| SearchHit { story: StoryHeadObject::new(head), score: *score })
         .collect();
-    Ok(Json(json!({ "query": text, "results": results })))
+    let next_cursor = more.then(|| (offset + limit_here).to_string());
+    Ok(Json(SearchResults { query: text, results, next_cursor }))
 }
 
 pub async fn openapi() -> Response {

@@ -10,9 +10,10 @@ use crate::search::SearchError;
 /// A request that cannot be answered as asked.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// A query or path parameter is malformed; `parameter` names it.
+    /// A query or path parameter is malformed, missing, repeated or
+    /// unknown; `parameter` names it.
     #[error("parameter '{parameter}' {problem}")]
-    BadParameter { parameter: &'static str, problem: String },
+    BadParameter { parameter: String, problem: String, code: ErrorCode },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -23,9 +24,34 @@ pub enum AppError {
     Render(#[from] askama::Error),
 }
 
+/// What went wrong, as a client program tests it: stable across versions
+/// (messages may be reworded; codes are not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A value that does not have the parameter's form.
+    InvalidParameter,
+    /// A required parameter is absent or empty.
+    MissingParameter,
+    /// A parameter given more than once.
+    RepeatedParameter,
+    /// A parameter this endpoint does not take.
+    UnknownParameter,
+    NotFound,
+    MethodNotAllowed,
+    Unavailable,
+    Internal,
+}
+
 impl AppError {
-    pub fn bad(parameter: &'static str, problem: impl Into<String>) -> AppError {
-        AppError::BadParameter { parameter, problem: problem.into() }
+    /// A malformed value.
+    pub fn bad(parameter: &str, problem: impl Into<String>) -> AppError {
+        AppError::bad_as(ErrorCode::InvalidParameter, parameter, problem)
+    }
+
+    /// A parameter error of the given kind.
+    pub fn bad_as(code: ErrorCode, parameter: &str, problem: impl Into<String>) -> AppError {
+        AppError::BadParameter { parameter: parameter.to_string(), problem: problem.into(), code }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -34,6 +60,23 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Pool(PoolError::Closed) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Pool(_) | AppError::Search(_) | AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::BadParameter { code, .. } => *code,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::Pool(PoolError::Closed) => ErrorCode::Unavailable,
+            AppError::Pool(_) | AppError::Search(_) | AppError::Render(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The parameter a 400 is about.
+    pub fn parameter(&self) -> Option<&str> {
+        match self {
+            AppError::BadParameter { parameter, .. } => Some(parameter),
+            _ => None,
         }
     }
 
@@ -49,7 +92,7 @@ impl AppError {
     }
 }
 
-/// An error answered as JSON: `{"status": 404, "message": "..."}`.
+/// An error answered as JSON ([`crate::responses::ErrorBody`]).
 pub struct ApiError(pub AppError);
 
 impl<E: Into<AppError>> From<E> for ApiError {
@@ -61,7 +104,12 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.0.status();
-        let body = serde_json::json!({ "status": status.as_u16(), "message": self.0.public_message() });
+        let body = crate::responses::ErrorBody {
+            status: status.as_u16(),
+            code: self.0.code(),
+            message: self.0.public_message(),
+            parameter: self.0.parameter().map(str::to_string),
+        };
         (status, axum::Json(body)).into_response()
     }
 }

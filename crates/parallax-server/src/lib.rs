@@ -22,6 +22,7 @@ pub mod pages;
 pub mod params;
 pub mod pool;
 pub mod present;
+pub mod responses;
 pub mod scheduler;
 pub mod search;
 pub mod server;

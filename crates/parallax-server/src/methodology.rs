@@ -54,7 +54,12 @@ struct MethodologyPage<'a> {
 }
 
 pub async fn page(State(state): State<Arc<AppState>>) -> Response {
-    let page =
-        MethodologyPage { layout: Layout::new(&state, "How Parallax works", "methodology"), m: &state.methodology };
+    let page = MethodologyPage {
+        layout: Layout::new(&state, "How Parallax works", "methodology").described(
+            "How Parallax works: how stories are grouped and ranked, and how lean, factuality, ownership and \
+             blindspots are counted, with the thresholds in force.",
+        ),
+        m: &state.methodology,
+    };
     respond(&state, page.render().map_err(Into::into))
 }

@@ -24,7 +24,7 @@ use crate::outlets::OutletDirectory;
 use crate::params;
 use crate::present::{
     ArticleItem, ArticleSort, BarChart, BiasBar, OutletBadge, StoryCard, Timeline, When, article_items,
-    factuality_chart, human_label, ownership_chart, plural, provisional_view, side_style,
+    factuality_chart, human_label, meta_description, ownership_chart, plural, provisional_view, side_style,
 };
 
 const STYLESHEET: &str = include_str!("../static/style.css");
@@ -37,11 +37,30 @@ pub struct Layout {
     pub nav: &'static str,
     /// The search box's text.
     pub query: String,
+    /// The page's `<meta name="description">`.
+    pub description: String,
+    /// Most feeds fail for one network cause: said on every page.
+    pub offline: Option<String>,
 }
 
 impl Layout {
     pub(crate) fn new(state: &AppState, title: impl Into<String>, nav: &'static str) -> Layout {
-        Layout { title: title.into(), demo: state.demo, nav, query: String::new() }
+        Layout {
+            title: title.into(),
+            demo: state.demo,
+            nav,
+            query: String::new(),
+            description: "Parallax groups the news of many outlets into stories and shows how each is covered \
+                          across the political spectrum: who covers it, from which side, and who ignores it."
+                .to_string(),
+            offline: state.snapshot().offline.clone(),
+        }
+    }
+
+    /// Sets the page's meta description.
+    pub(crate) fn described(mut self, description: impl Into<String>) -> Layout {
+        self.description = description.into();
+        self
     }
 }
 
@@ -62,14 +81,28 @@ struct ErrorPage {
 }
 
 pub(crate) fn error_response(state: &AppState, error: AppError) -> Response {
-    let status = error.status();
-    let message = error.public_message();
+    error_page(state, error.status(), error.public_message())
+}
+
+pub(crate) fn error_page(state: &AppState, status: axum::http::StatusCode, message: String) -> Response {
     let reason = status.canonical_reason().unwrap_or("Error").to_string();
     let page = ErrorPage { layout: Layout::new(state, reason.clone(), ""), status: status.as_u16(), reason, message };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, page.message).into_response(),
     }
+}
+
+/// Crawlers may read the pages; the API, search results and metrics are
+/// data for programs, and search pages are endless.
+const ROBOTS_TXT: &str = "User-agent: *\nDisallow: /api/\nDisallow: /search\nDisallow: /metrics\nAllow: /\n";
+
+pub async fn robots() -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+    ];
+    (headers, ROBOTS_TXT).into_response()
 }
 
 pub async fn stylesheet() -> Response {
@@ -89,6 +122,8 @@ struct HomePage {
     lead: Option<StoryCard>,
     cards: Vec<StoryCard>,
     counts: StoreCounts,
+    /// Hours after which an outlet's weight in the ranking halves.
+    half_life: f64,
 }
 
 pub async fn home(State(state): State<Arc<AppState>>) -> Response {
@@ -106,6 +141,7 @@ pub async fn home(State(state): State<Arc<AppState>>) -> Response {
             lead,
             cards,
             counts: state.snapshot().counts,
+            half_life: state.config.home_half_life_hours,
         };
         let page = Bytes::from(page.render()?);
         state.home_page.put((), generation, page.clone());
@@ -302,8 +338,12 @@ fn story_page(state: &AppState, story: &StoryRecord, sort: ArticleSort) -> Story
         })
         .collect();
     let title = if view.title.is_empty() { format!("Story {}", story.id) } else { view.title.clone() };
+    let description = match view.bullets.first() {
+        Some(first) => format!("{} sources across the spectrum: {}", c.outlets, first.text),
+        None => format!("{title}: how {} sources across the spectrum cover it.", c.outlets),
+    };
     StoryPage {
-        layout: Layout::new(state, title.clone(), ""),
+        layout: Layout::new(state, title.clone(), "").described(meta_description(&description)),
         id: story.id,
         title,
         provisional,
@@ -379,7 +419,10 @@ pub async fn blindspots(State(state): State<Arc<AppState>>) -> Response {
             .await?;
         let now = Utc::now();
         let page = BlindspotsPage {
-            layout: Layout::new(&state, "Blindspots", "blindspots"),
+            layout: Layout::new(&state, "Blindspots", "blindspots").described(
+                "Blindspots: stories that outlets on one side of the political spectrum barely cover, while the \
+                 other side does.",
+            ),
             left: left.iter().map(|h| StoryCard::new(h, now)).collect(),
             right: right.iter().map(|h| StoryCard::new(h, now)).collect(),
         };
@@ -475,7 +518,10 @@ pub async fn outlet(State(state): State<Arc<AppState>>, Path(domain): Path<Strin
         );
         let badge = OutletBadge::new(&info);
         let page = OutletPage {
-            layout: Layout::new(&state, badge.name.clone(), ""),
+            layout: Layout::new(&state, badge.name.clone(), "").described(meta_description(&format!(
+                "{}: {}, with every provider's rating, its feeds and the stories it covers.",
+                badge.name, badge.lean_label
+            ))),
             country: info.country.clone(),
             badge,
             articles: data.record.articles,
@@ -513,7 +559,7 @@ pub async fn search(
             return Ok(SearchPage { layout, query: String::new(), searched: false, cards: Vec::new() }.render()?);
         };
         let text = params::query_text(Some(raw), state.config.max_query_chars)?;
-        let found = search_stories(&state, text.clone()).await?;
+        let found = search_stories(&state, text.clone(), 0, state.config.search_results).await?;
         let now = Utc::now();
         layout.title = format!("Search: {text}");
         layout.query = text.clone();
@@ -551,6 +597,8 @@ struct StatusPage {
     next_round: Option<When>,
     feeds: Vec<FeedRow>,
     failing: usize,
+    /// Failing feeds by cause, largest first: (cause, feeds).
+    causes: Vec<(&'static str, usize)>,
 }
 
 pub async fn status(State(state): State<Arc<AppState>>) -> Response {
@@ -562,7 +610,8 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Response {
         // Failing feeds first: they are what an operator opens this page for.
         rows.sort_by_key(|row| (row.status != FeedStatus::Failed.as_str(), row.outlet.clone()));
         let page = StatusPage {
-            layout: Layout::new(&state, "Status", "status"),
+            layout: Layout::new(&state, "Status", "status")
+                .described("Feed status: which feeds Parallax reads, when each was fetched, and why some fail."),
             counts,
             search_documents: state.search.documents(),
             refreshing: enabled,
@@ -581,6 +630,10 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Response {
             }),
             next_round: next_round.map(|t| When::new(t, now)),
             failing: feeds.iter().filter(|f| f.status == FeedStatus::Failed).count(),
+            causes: crate::app::feed_failure_groups(&feeds)
+                .iter()
+                .map(|group| (group.cause.describe(), group.feeds.len()))
+                .collect(),
             feeds: rows,
         };
         Ok(page.render()?)
