@@ -24,6 +24,7 @@ pub mod round;
 pub mod stories;
 mod summarizer;
 pub mod supply;
+mod unstored;
 pub mod views;
 
 use chrono::{DateTime, Utc};
@@ -36,6 +37,7 @@ pub use failures::{FailureCause, FailureGroup, OfflineDiagnosis, failure_cause, 
 pub use round::{Round, RoundReport, SearchCatchUp, Stage, run_round};
 pub use summarizer::Summarizer;
 pub use supply::{FeedSupply, MemorySupply, NetworkSupply};
+pub use unstored::UnstoredFetches;
 
 /// What ingestion can fail with as a whole. A single feed's failure is never
 /// one of these: it is recorded and reported in [`IngestSummary::failed`].
@@ -110,6 +112,10 @@ pub struct IngestSummary {
 pub struct IngestOptions {
     /// Fetch feeds that are backing off too.
     pub ignore_backoff: bool,
+    /// Feeds fetched in earlier rounds whose storing failed; kept across
+    /// rounds by a caller that runs many (the server), so those feeds back
+    /// off instead of being downloaded again at every tick.
+    pub unstored: Option<std::sync::Arc<UnstoredFetches>>,
 }
 
 impl IngestSummary {

@@ -22,6 +22,12 @@ pub enum AppError {
     Search(#[from] SearchError),
     #[error("server: cannot render the page: {0}")]
     Render(#[from] askama::Error),
+    #[error("server: cannot encode the answer: {0}")]
+    Encode(String),
+    /// Too many requests of this kind at once; try again after
+    /// `retry_after` seconds.
+    #[error("{what}; try again in {retry_after} s")]
+    Busy { what: &'static str, retry_after: u64 },
 }
 
 /// What went wrong, as a client program tests it: stable across versions
@@ -39,6 +45,8 @@ pub enum ErrorCode {
     UnknownParameter,
     NotFound,
     MethodNotAllowed,
+    /// Too many requests of this kind at once: retry after `Retry-After`.
+    Busy,
     Unavailable,
     Internal,
 }
@@ -58,8 +66,11 @@ impl AppError {
         match self {
             AppError::BadParameter { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Pool(PoolError::Closed) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Pool(_) | AppError::Search(_) | AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Pool(_) | AppError::Search(_) | AppError::Render(_) | AppError::Encode(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -67,8 +78,9 @@ impl AppError {
         match self {
             AppError::BadParameter { code, .. } => *code,
             AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::Busy { .. } => ErrorCode::Busy,
             AppError::Pool(PoolError::Closed) => ErrorCode::Unavailable,
-            AppError::Pool(_) | AppError::Search(_) | AppError::Render(_) => ErrorCode::Internal,
+            AppError::Pool(_) | AppError::Search(_) | AppError::Render(_) | AppError::Encode(_) => ErrorCode::Internal,
         }
     }
 
@@ -83,7 +95,7 @@ impl AppError {
     /// What the client is told: the full reason for its own mistakes, a
     /// generic line for ours (the reason goes to the log).
     pub fn public_message(&self) -> String {
-        if self.status().is_server_error() {
+        if self.status().is_server_error() && !matches!(self, AppError::Busy { .. }) {
             tracing::error!(error = %self, "request failed");
             "the server could not answer this request; the reason is in its log".to_string()
         } else {
@@ -110,6 +122,17 @@ impl IntoResponse for ApiError {
             message: self.0.public_message(),
             parameter: self.0.parameter().map(str::to_string),
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        self.0.add_headers(&mut response);
+        response
+    }
+}
+
+impl AppError {
+    /// `Retry-After` on a 503 that says when to come back.
+    pub(crate) fn add_headers(&self, response: &mut Response) {
+        if let AppError::Busy { retry_after, .. } = self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(*retry_after));
+        }
     }
 }

@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use parallax_ingest::Config;
 
-use crate::app::AppState;
-use crate::pages::{Layout, respond};
+use crate::app::{AppState, PageKey};
+use crate::pages::{Layout, cached_page, respond};
 
 /// The configured values the page quotes.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,13 +54,13 @@ struct MethodologyPage<'a> {
     m: &'a Methodology,
 }
 
-pub async fn page(State(state): State<Arc<AppState>>) -> Response {
-    let page = MethodologyPage {
-        layout: Layout::new(&state, "How Parallax works", "methodology").described(
+pub async fn page(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let page = cached_page(&state, PageKey::Methodology, async {
+        let layout = Layout::new(&state, "How Parallax works", "methodology").described(
             "How Parallax works: how stories are grouped and ranked, and how lean, factuality, ownership and \
              blindspots are counted, with the thresholds in force.",
-        ),
-        m: &state.methodology,
-    };
-    respond(&state, page.render().map_err(Into::into))
+        );
+        Ok(MethodologyPage { layout, m: &state.methodology }.render()?)
+    });
+    respond(&state, &headers, page.await)
 }

@@ -65,10 +65,12 @@ impl StoryHeadObject {
 
 /// `GET /api/v1/search`.
 #[derive(Debug, Clone, Serialize)]
-pub struct SearchResults {
+pub struct SearchAnswer {
     pub query: String,
     pub results: Vec<SearchHit>,
     pub next_cursor: Option<String>,
+    /// The search ran out of its time budget: the results are partial.
+    pub timed_out: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
