@@ -187,21 +187,24 @@ pub async fn fetch_full_texts(
     config: &Config,
     robots: &RobotsCache,
     now: DateTime<Utc>,
+    progress: &dyn crate::Progress,
 ) -> Result<FullTextReport, IngestError> {
     let settings = &config.fulltext;
     let extract = &config.extract;
     let mut report = FullTextReport::default();
-    if !settings.enabled || settings.max_per_run == 0 {
-        return Ok(report);
-    }
-    let since = now - chrono::Duration::seconds(settings.lookback_secs.max(0));
-    // Articles stored by this round were fetched after it started.
-    let until = Utc::now() + chrono::Duration::minutes(1);
-    let wanted: Vec<_> = store
-        .articles_wanting_text(settings.max_per_run, &settings.always_outlets, since, until)?
-        .into_iter()
-        .filter(|a| !settings.never_outlets.contains(&a.article.outlet))
-        .collect();
+    let wanted: Vec<_> = if !settings.enabled || settings.max_per_run == 0 {
+        Vec::new()
+    } else {
+        let since = now - chrono::Duration::seconds(settings.lookback_secs.max(0));
+        // Articles stored by this round were fetched after it started.
+        let until = Utc::now() + chrono::Duration::minutes(1);
+        store
+            .articles_wanting_text(settings.max_per_run, &settings.always_outlets, since, until)?
+            .into_iter()
+            .filter(|a| !settings.never_outlets.contains(&a.article.outlet))
+            .collect()
+    };
+    progress.stage_started(crate::Stage::FullText, wanted.len());
     if wanted.is_empty() {
         return Ok(report);
     }
@@ -248,6 +251,7 @@ pub async fn fetch_full_texts(
     let collect = async {
         while let Some(result) = receiver.recv().await {
             results.push(result);
+            progress.stage_advanced(results.len());
         }
     };
     futures::join!(driver, collect);

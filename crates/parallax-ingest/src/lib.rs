@@ -17,6 +17,7 @@
 
 mod backoff;
 mod config;
+pub mod failures;
 pub mod feeds;
 pub mod fulltext;
 pub mod round;
@@ -32,7 +33,8 @@ use parallax_store::StoreError;
 
 pub use backoff::next_attempt_after_failure;
 pub use config::{Config, EmbedSettings};
-pub use round::{Round, RoundReport, SearchCatchUp, Stages, run_round, run_stages};
+pub use failures::{FailureCause, FailureGroup, OfflineDiagnosis, failure_cause, group_failures};
+pub use round::{Round, RoundReport, SearchCatchUp, Stage, Stages, run_round, run_stages};
 pub use summarizer::Summarizer;
 pub use supply::{FeedSupply, MemorySupply, NetworkSupply};
 pub use unstored::UnstoredFetches;
@@ -65,11 +67,18 @@ pub enum FeedOutcome {
     },
 }
 
-/// Receives progress as feeds finish; the binary draws a bar with it.
+/// Receives progress through a round: the feeds as they finish, then each
+/// later stage's items (pages, articles, stories). The binary draws one
+/// bar with it; the server counts metrics.
 pub trait Progress: Send + Sync {
     fn started(&self, feeds: usize);
     /// Called after the feed's outcome is committed to the store.
     fn feed_done(&self, feed_url: &str, outcome: &FeedOutcome);
+    /// A stage after the feeds begins with `total` items to do (0 when it
+    /// cannot tell in advance).
+    fn stage_started(&self, _stage: Stage, _total: usize) {}
+    /// `done` items of the current stage are done (a running count).
+    fn stage_advanced(&self, _done: usize) {}
 }
 
 /// A [`Progress`] that ignores everything.

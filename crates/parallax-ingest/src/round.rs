@@ -22,6 +22,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use parallax_store::{FeedRecord, Store};
 
+use crate::failures::{FailureGroup, OfflineDiagnosis, group_failures};
 use crate::fulltext::{FullTextReport, RobotsCache};
 use crate::stories::{StoryError, StoryReport, TextEmbedder};
 use crate::supply::FeedSupply;
@@ -201,8 +202,12 @@ impl RoundReport {
         if let Some(indexed) = self.indexed {
             lines.push(format!("search: {indexed} stories indexed"));
         }
-        for (url, reason) in &feeds.failed {
-            lines.push(format!("failed: {url}: {reason}"));
+        for group in self.feed_failures() {
+            let count = group.feeds.len();
+            lines.push(format!("feeds failed, {}: {count} feed{}", group.cause.describe(), plural(count)));
+            for (url, reason) in &group.feeds {
+                lines.push(format!("failed: {url}: {reason}"));
+            }
         }
         for (article, reason) in &stories.failed {
             lines.push(format!("article {article} failed: {reason}"));
@@ -219,8 +224,26 @@ impl RoundReport {
         if let Some(stopped) = &self.stopped {
             lines.push(format!("stopped at the {} stage: {}", stopped.stage.as_str(), stopped.reason));
         }
+        if let Some(offline) = self.offline() {
+            lines.push(offline.message());
+        }
         lines
     }
+
+    /// The feeds that failed this round, grouped by cause, largest first.
+    pub fn feed_failures(&self) -> Vec<FailureGroup> {
+        group_failures(self.feeds.failed.iter().map(|(url, reason)| (url.as_str(), reason.as_str())))
+    }
+
+    /// Most of the feeds tried this round failed for one network cause.
+    pub fn offline(&self) -> Option<OfflineDiagnosis> {
+        let tried = self.feeds.fetched + self.feeds.not_modified + self.feeds.failed.len();
+        OfflineDiagnosis::of(&self.feed_failures(), tried)
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// How a stage ended, when it did not do its work.
@@ -309,7 +332,7 @@ pub fn run_stages(
                 break 'stages;
             }
             let texts = || {
-                let texts = crate::fulltext::fetch_full_texts(store, config, robots, started);
+                let texts = crate::fulltext::fetch_full_texts(store, config, robots, started, progress);
                 runtime.block_on(texts).map_err(StageEnd::from)
             };
             if !report.run(Stage::FullText, texts, |report, texts| report.fulltext = texts) {
@@ -320,14 +343,15 @@ pub fn run_stages(
             if !stages.place {
                 break 'place;
             }
-            let stories =
-                || crate::stories::cluster_pending(store, config, Utc::now(), embedder).map_err(StageEnd::from);
+            let stories = || {
+                crate::stories::cluster_pending(store, config, Utc::now(), embedder, progress).map_err(StageEnd::from)
+            };
             if !report.run(Stage::Stories, stories, |report, stories| report.stories = stories) {
                 break 'stages;
             }
             let touched = report.stories.touched.clone();
             let views = || {
-                crate::views::refresh_views_reporting(store, touched, &config.summary, &config.blindspot)
+                crate::views::refresh_views_reporting(store, touched, &config.summary, &config.blindspot, progress)
                     .map_err(StageEnd::from)
             };
             if !report.run(Stage::Views, views, |report, views| report.views = views) {
@@ -337,9 +361,19 @@ pub fn run_stages(
                 // Ratings imported beside a running server, or outlets stored
                 // under an alias: `outlets import` recounts too, whoever comes
                 // first does it.
+                progress.stage_started(Stage::Recount, 0);
                 store.merge_outlets_by(&parallax_core::outlet_domain)?;
-                let recount =
-                    crate::views::recount_rerated_stories(store, &config.summary, &config.blindspot, &mut |_, _| {});
+                let recount = crate::views::recount_rerated_stories(
+                    store,
+                    &config.summary,
+                    &config.blindspot,
+                    &mut |done, total| {
+                        if done == 0 {
+                            progress.stage_started(Stage::Recount, total);
+                        }
+                        progress.stage_advanced(done);
+                    },
+                );
                 recount.map_err(StageEnd::from)
             };
             if !report.run(Stage::Recount, recount, |report, recount| report.recount = recount) {
@@ -347,6 +381,7 @@ pub fn run_stages(
             }
         }
         if let Some(search) = search {
+            progress.stage_started(Stage::Search, 0);
             let catch_up = || search.catch_up(store).map_err(StageEnd::Failed);
             report.run(Stage::Search, catch_up, |report, indexed| report.indexed = Some(indexed));
         }

@@ -138,9 +138,12 @@ pub fn cluster_pending(
     config: &Config,
     now: DateTime<Utc>,
     embedder: Option<&dyn TextEmbedder>,
+    progress: &dyn crate::Progress,
 ) -> Result<StoryReport, StoryError> {
     parallax_cluster::ClusterConfig::validate(&config.cluster)?;
     let pending = store.unclustered_articles(usize::MAX)?;
+    progress.stage_started(crate::Stage::Stories, pending.len());
+    let mut done = 0;
     let window = Duration::seconds(config.cluster.window_secs);
     let horizon = now + Duration::seconds(config.clean.future_tolerance_secs);
     let mut report = StoryReport::default();
@@ -162,6 +165,8 @@ pub fn cluster_pending(
         for merge in &placed.merges {
             report.touched.remove(&merge.absorbed);
         }
+        done += segment.len();
+        progress.stage_advanced(done);
     }
     Ok(report)
 }

@@ -223,7 +223,7 @@ pub fn refresh_views(
     summary: &SummaryConfig,
     blindspots: &BlindspotConfig,
 ) -> Result<usize, StoreError> {
-    refresh_views_reporting(store, stories, summary, blindspots).map(|report| report.stories)
+    refresh_views_reporting(store, stories, summary, blindspots, &crate::NoProgress).map(|report| report.stories)
 }
 
 /// What the view stage did.
@@ -251,11 +251,14 @@ pub fn refresh_views_reporting(
     stories: impl IntoIterator<Item = i64>,
     summary: &SummaryConfig,
     blindspots: &BlindspotConfig,
+    progress: &dyn crate::Progress,
 ) -> Result<ViewReport, StoreError> {
     let mut profiles = Profiles::default();
     let mut summarizer = Summarizer::new(summary);
     let mut report = ViewReport::default();
     let ids: Vec<i64> = stories.into_iter().collect();
+    progress.stage_started(crate::Stage::Views, ids.len());
+    let mut done = 0;
     for chunk in ids.chunks(VIEWS_PER_WRITE) {
         let mut loaded = Vec::with_capacity(chunk.len());
         for &id in chunk {
@@ -286,6 +289,8 @@ pub fn refresh_views_reporting(
         }
         store.set_story_views(&views)?;
         report.stories += views.len();
+        done += chunk.len();
+        progress.stage_advanced(done);
     }
     Ok(report)
 }

@@ -53,7 +53,8 @@ fn check(embedder: Option<&dyn TextEmbedder>, expected_together: bool) {
         })
         .collect();
     store.insert_articles(&articles).expect("insert");
-    let report = cluster_pending(&mut store, &Config::default(), Utc::now(), embedder).expect("story stage");
+    let report = cluster_pending(&mut store, &Config::default(), Utc::now(), embedder, &parallax_ingest::NoProgress)
+        .expect("story stage");
     assert_eq!(report.articles, 2, "every article is placed");
     let mut stories = Vec::new();
     store

@@ -12,7 +12,8 @@ use parallax_ingest::fulltext::RobotsCache;
 use parallax_ingest::round::Stage;
 use parallax_ingest::supply::{Supplied, SupplyFuture};
 use parallax_ingest::{
-    Config, FeedSupply, IngestOptions, MemorySupply, NoProgress, Round, RoundReport, SearchCatchUp, run_round,
+    Config, FeedOutcome, FeedSupply, IngestOptions, MemorySupply, NoProgress, Progress, Round, RoundReport,
+    SearchCatchUp, run_round,
 };
 use parallax_store::{FeedStatus, SqliteStore, Store, StoryAssignment};
 
@@ -86,6 +87,16 @@ fn round(
     config: &Config,
     search: Option<&dyn SearchCatchUp>,
 ) -> RoundReport {
+    round_with(store, supply, config, search, &NoProgress)
+}
+
+fn round_with(
+    store: &mut dyn Store,
+    supply: Arc<dyn FeedSupply>,
+    config: &Config,
+    search: Option<&dyn SearchCatchUp>,
+    progress: &dyn Progress,
+) -> RoundReport {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let feeds = store.feeds(None).expect("feeds");
     let robots = RobotsCache::default();
@@ -94,7 +105,7 @@ fn round(
         supply,
         feeds,
         options: IngestOptions::default(),
-        progress: &NoProgress,
+        progress,
         embedder: None,
         robots: &robots,
         search,
@@ -138,6 +149,45 @@ fn a_round_runs_every_stage_and_reports_each() {
     assert_eq!(stages, [Stage::Feeds, Stage::FullText, Stage::Stories, Stage::Views, Stage::Recount]);
     let stories = partition(&store, |_| true);
     assert_eq!(stories.len(), EVENTS.len(), "one story per event: {stories:#?}");
+}
+
+/// Writes down what a progress display would draw.
+#[derive(Default)]
+struct RecordedProgress(std::sync::Mutex<Vec<String>>);
+
+impl Progress for RecordedProgress {
+    fn started(&self, feeds: usize) {
+        self.0.lock().expect("lock").push(format!("feeds 0/{feeds}"));
+    }
+    fn feed_done(&self, _feed_url: &str, _outcome: &FeedOutcome) {
+        self.0.lock().expect("lock").push("feed done".into());
+    }
+    fn stage_started(&self, stage: Stage, total: usize) {
+        self.0.lock().expect("lock").push(format!("{} 0/{total}", stage.as_str()));
+    }
+    fn stage_advanced(&self, done: usize) {
+        self.0.lock().expect("lock").push(format!("done {done}"));
+    }
+}
+
+#[test]
+fn progress_is_heard_through_every_stage() {
+    let mut store = SqliteStore::open_in_memory().expect("store");
+    let feeds = feeds(3, Utc::now());
+    register(&mut store, &feeds);
+    let progress = RecordedProgress::default();
+    let report = round_with(&mut store, Arc::new(memory(&feeds)), &quiet_config(), None, &progress);
+    assert_eq!(report.stories.articles, 15);
+    let heard = progress.0.into_inner().expect("lock");
+    let starts: Vec<&str> = heard.iter().filter(|line| line.contains(" 0/")).map(String::as_str).collect();
+    let touched = report.stories.touched.len();
+    assert_eq!(
+        starts,
+        ["feeds 0/3", "full text 0/0", "stories 0/15", &format!("views 0/{touched}"), "re-rated 0/0"],
+        "{heard:?}"
+    );
+    assert!(heard.contains(&"done 15".to_string()), "the story stage counts its articles: {heard:?}");
+    assert!(heard.contains(&format!("done {touched}")), "the view stage counts its stories: {heard:?}");
 }
 
 /// A supply that panics for one URL, as a bug in a fetcher would.

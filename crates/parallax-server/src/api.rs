@@ -10,19 +10,22 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use parallax_core::{LeanCounts, Rating};
-use parallax_store::export::{rfc3339, story_json};
-use parallax_store::{FeedRecord, OutletRecord, StoryFilter, StoryHead, StoryRecord};
-use serde_json::{Value, json};
+use parallax_core::LeanCounts;
+use parallax_store::export::story_json;
+use parallax_store::{OutletRecord, StoryFilter, StoryHead, StoryRecord};
+use serde_json::json;
 
 use crate::app::{AppState, Made, PageKey};
 use crate::cache::{self, Representation, Scope, Ticket};
 use crate::error::{ApiError, AppError};
 use crate::params::{self, Params};
+use crate::responses::{
+    FeedObject, OutletDetail, OutletList, OutletSummaryObject, RatingObject, SearchAnswer, SearchHit, StoryHeadObject,
+};
 use crate::search::SearchError;
 
-/// Hand-written: it documents the contract, and a test checks that every
-/// route is in it.
+/// Hand-written: it documents the contract; `tests/openapi.rs` validates
+/// every endpoint's real answers against its schemas.
 pub const OPENAPI: &str = include_str!("../static/openapi.json");
 
 pub(crate) fn query_params(query: Result<Query<Vec<(String, String)>>, QueryRejection>) -> Result<Params, AppError> {
@@ -30,23 +33,6 @@ pub(crate) fn query_params(query: Result<Query<Vec<(String, String)>>, QueryReje
         Ok(Query(pairs)) => Ok(Params::new(pairs)),
         Err(rejection) => Err(AppError::bad("query", format!("cannot be read: {rejection}"))),
     }
-}
-
-/// A story in a listing (outlet pages, search results).
-pub fn head_json(head: &StoryHead) -> Value {
-    let coverage = head.view.as_ref().map(|v| &v.coverage);
-    json!({
-        "id": head.id,
-        "title": head.title,
-        "articles": head.articles,
-        "outlets": head.outlets,
-        "first_published": rfc3339(head.first_published),
-        "last_updated": rfc3339(head.last_updated),
-        "lean": coverage.map(|c| c.lean),
-        "blindspot": coverage.and_then(|c| c.blindspot),
-        "topics": head.view.as_ref().map_or(&[][..], |v| v.topics.as_slice()),
-        "href": format!("/api/v1/stories/{}", head.id),
-    })
 }
 
 /// Answers with a kept representation, or the error as JSON.
@@ -176,35 +162,6 @@ pub async fn story(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(
     respond(&headers, answer.await)
 }
 
-fn rating_json(rating: &Rating) -> Value {
-    json!({
-        "provider": rating.provider,
-        "version": rating.version,
-        "source_file": rating.source_file,
-        "name": rating.outlet_name,
-        "lean": rating.lean,
-        "lean_bucket": rating.lean_bucket(),
-        "factuality": rating.factuality,
-        "owner": rating.owner,
-        "ownership": rating.ownership,
-        "country": rating.country,
-        "language": rating.language,
-    })
-}
-
-fn feed_json(feed: &FeedRecord) -> Value {
-    json!({
-        "url": feed.source.url,
-        "title": feed.source.title,
-        "language": feed.source.language,
-        "status": feed.status.as_str(),
-        "last_fetched": feed.last_fetched.map(rfc3339),
-        "next_fetch": feed.next_fetch.map(rfc3339),
-        "error_count": feed.error_count,
-        "last_error": feed.last_error,
-    })
-}
-
 /// An outlet with its recent stories and how the outlets covering those
 /// stories split, summed over the stories.
 pub(crate) struct OutletData {
@@ -253,19 +210,54 @@ pub async fn outlet(State(state): State<Arc<AppState>>, headers: HeaderMap, Path
     let answer = state.cached(key, cache::JSON, async {
         let data = outlet_data(&state, &domain).await?;
         let record = &data.record;
-        let body = json!({
-            "domain": record.outlet.domain,
-            "name": record.outlet.name,
-            "ratings": record.ratings.iter().map(rating_json).collect::<Vec<_>>(),
-            "feeds": record.feeds.iter().map(feed_json).collect::<Vec<_>>(),
-            "articles": record.articles,
-            "recent_stories": data.recent.iter().map(head_json).collect::<Vec<_>>(),
-            "coverage_split": data.split,
-            "blindspot_stories": data.blindspots,
-        });
-        Ok(Made::listing(&state, Bytes::from(body.to_string())))
+        let body = OutletDetail {
+            domain: record.outlet.domain.clone(),
+            name: record.outlet.name.clone(),
+            ratings: record.ratings.iter().map(RatingObject::new).collect(),
+            feeds: record.feeds.iter().map(FeedObject::new).collect(),
+            articles: record.articles,
+            recent_stories: data.recent.iter().map(StoryHeadObject::new).collect(),
+            coverage_split: data.split,
+            blindspot_stories: data.blindspots,
+        };
+        let body = serde_json::to_string(&body).map_err(|e| AppError::Encode(e.to_string()))?;
+        Ok(Made::listing(&state, Bytes::from(body)))
     });
     respond(&headers, answer.await)
+}
+
+/// `GET /api/v1/outlets`: every known outlet in domain order, filtered by
+/// side, factuality, country and text, a page at a time.
+pub async fn outlets(
+    State(state): State<Arc<AppState>>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<axum::Json<OutletList>, ApiError> {
+    let params = query_params(query)?;
+    params.reject_unknown(&["limit", "cursor", "lean", "factuality", "country", "q"])?;
+    let limit = params::limit(params.get("limit")?, state.config.api_default_limit, state.config.api_max_limit)?;
+    let after = params.get("cursor")?.map(|raw| params::domain("cursor", raw)).transpose()?;
+    let filter = params::OutletFilter {
+        lean: params.get("lean")?.map(params::stance).transpose()?,
+        factuality: params.get("factuality")?.map(params::factuality).transpose()?,
+        country: params.get("country")?.map(params::country).transpose()?,
+        text: params.get("q")?.map(|raw| params::query_text(Some(raw), state.config.max_query_chars)).transpose()?,
+    };
+    let snapshot = state.snapshot();
+    let total = snapshot.outlets.after(None).filter(|info| filter.matches(info)).count();
+    let mut page: Vec<OutletSummaryObject> = snapshot
+        .outlets
+        .after(after.as_deref())
+        .filter(|info| filter.matches(info))
+        .take(limit + 1)
+        .map(OutletSummaryObject::new)
+        .collect();
+    let next_cursor = if page.len() > limit {
+        page.truncate(limit);
+        page.last().map(|outlet| outlet.domain.clone())
+    } else {
+        None
+    };
+    Ok(axum::Json(OutletList { outlets: page, total, next_cursor }))
 }
 
 /// What a search found: live stories, best first, and whether the search
@@ -277,7 +269,12 @@ pub(crate) struct SearchResults {
 
 /// Runs a search when a slot is free (waiting `search_queue_ms` at most)
 /// and returns the live stories it found, best first.
-pub(crate) async fn search_stories(state: &AppState, text: String) -> Result<SearchResults, AppError> {
+pub(crate) async fn search_stories(
+    state: &AppState,
+    text: String,
+    offset: usize,
+    limit: usize,
+) -> Result<SearchResults, AppError> {
     use std::sync::atomic::Ordering::Relaxed;
     let busy = || {
         state.metrics.searches_busy.fetch_add(1, Relaxed);
@@ -294,11 +291,11 @@ pub(crate) async fn search_stories(state: &AppState, text: String) -> Result<Sea
         }
     };
     let search = state.search.clone();
-    let limit = state.config.search_results;
+    let depth = offset.saturating_add(limit);
     let limits = state.search_limits;
     let searched = tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        search.search(&text, limit, &limits)
+        search.search(&text, depth, &limits)
     })
     .await
     .map_err(|e| crate::pool::PoolError::Crashed(e.to_string()))?;
@@ -313,12 +310,13 @@ pub(crate) async fn search_stories(state: &AppState, text: String) -> Result<Sea
     if found.timed_out {
         state.metrics.searches_timed_out.fetch_add(1, Relaxed);
     }
-    let ids: Vec<i64> = found.hits.iter().map(|hit| hit.story).collect();
+    let hits: Vec<_> = found.hits.into_iter().skip(offset).collect();
+    let ids: Vec<i64> = hits.iter().map(|hit| hit.story).collect();
     let heads = state.pool.read(move |store| store.story_heads_by_id(&ids)).await?;
     // Heads come back in the hits' order, minus stories gone since indexing.
     let mut heads = heads.into_iter().peekable();
     let mut stories = Vec::new();
-    for hit in found.hits {
+    for hit in hits {
         if let Some(head) = heads.next_if(|head| head.id == hit.story) {
             stories.push((hit.score, head));
         }
@@ -336,24 +334,35 @@ pub async fn search(
 ) -> Response {
     let answer = async {
         let params = query_params(query)?;
-        params.reject_unknown(crate::search_filters::SEARCH_PARAMETERS)?;
+        params.reject_unknown(&["q", "limit", "cursor", "topic", "edition", "lean", "from", "to"])?;
         let text = params::query_text(params.get("q")?, state.config.max_query_chars)?;
         let filters = crate::search_filters::SearchFilters::from_params(&params, &state)?;
-        let key = PageKey::Search { api: true, query: format!("{text}{}", filters.query()) };
+        let limit = params::limit(params.get("limit")?, state.config.search_results, state.config.api_max_limit)?;
+        let offset = params.get("cursor")?.map(params::offset).transpose()?.unwrap_or(0);
+        let key = PageKey::Search { api: true, query: format!("{limit} {offset} {text}{}", filters.query()) };
         state
             .cached(key, cache::JSON, async {
-                let found = crate::search_filters::filtered(search_stories(&state, text.clone()).await?, &filters);
-                let results: Vec<Value> = found
-                    .stories
+                // Results end at search_max_depth: deeper pages are empty, not errors.
+                let max_depth = state.config.search_max_depth;
+                let limit_here = limit.min(max_depth.saturating_sub(offset));
+                let (found, timed_out) = if limit_here == 0 {
+                    (Vec::new(), false)
+                } else {
+                    let found = search_stories(&state, text.clone(), offset, limit_here + 1).await?;
+                    (found.stories, found.timed_out)
+                };
+                let more = found.len() > limit_here && offset + limit_here < max_depth;
+                // The filters narrow each page of matches; the cursor walks the matches.
+                let results: Vec<SearchHit> = found
                     .iter()
-                    .map(|(score, head)| {
-                        let mut item = head_json(head);
-                        item["score"] = json!(score);
-                        item
-                    })
+                    .take(limit_here)
+                    .filter(|(_, head)| filters.admits(head))
+                    .map(|(score, head)| SearchHit { story: StoryHeadObject::new(head), score: *score })
                     .collect();
-                let body = json!({ "query": text, "results": results, "timed_out": found.timed_out });
-                Ok(Made::listing(&state, Bytes::from(body.to_string())))
+                let next_cursor = more.then(|| (offset + limit_here).to_string());
+                let body = SearchAnswer { query: text.clone(), results, next_cursor, timed_out };
+                let body = serde_json::to_string(&body).map_err(|e| AppError::Encode(e.to_string()))?;
+                Ok(Made::listing(&state, Bytes::from(body)))
             })
             .await
     };

@@ -1,7 +1,7 @@
 //! The shared state every request reads, the routes, and the layer that
 //! adds security headers, logs and measures every response.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use parallax_store::{OutletSummary, StoreCounts, StoryFilter, StoryHead};
+use parallax_store::{FeedRecord, FeedStatus, OutletSummary, StoreCounts, StoryFilter, StoryHead};
 
 use crate::cache::{Kind, Representation, ResponseCache, Scope, Ticket};
 use crate::config::ServerConfig;
@@ -23,7 +23,7 @@ use crate::methodology::Methodology;
 use crate::metrics::Metrics;
 use crate::outlets::OutletDirectory;
 use crate::pool::ReadPool;
-use crate::present::{ArticleSort, home_score};
+use crate::present::{ArticleSort, HomeRank, home_rank, newest_article};
 use crate::search::{SearchIndex, SearchLimits};
 use crate::{api, pages};
 
@@ -39,6 +39,9 @@ pub struct Snapshot {
     pub generation: u64,
     pub outlets: OutletDirectory,
     pub counts: StoreCounts,
+    /// Most stored feeds fail for one network cause: the line every page
+    /// shows, with what to do.
+    pub offline: Option<String>,
 }
 
 /// How the scheduler is doing, for the status page.
@@ -87,6 +90,10 @@ pub struct RoundStatus {
     pub report: Vec<String>,
     /// What stopped the round.
     pub error: Option<String>,
+    /// The feeds that failed, counted by cause, largest first.
+    pub failure_causes: Vec<(&'static str, usize)>,
+    /// Most feeds failed for one network cause: what to do about it.
+    pub offline: Option<String>,
 }
 
 impl RoundStatus {
@@ -111,6 +118,8 @@ impl RoundStatus {
             stage_failures: report.failures.len(),
             report: report.lines(),
             error: report.stopped.as_ref().map(|s| format!("{} stage: {}", s.stage.as_str(), s.reason)),
+            failure_causes: report.feed_failures().iter().map(|g| (g.cause.describe(), g.feeds.len())).collect(),
+            offline: report.offline().map(|diagnosis| diagnosis.message()),
         }
     }
 
@@ -283,7 +292,8 @@ impl AppState {
         let mut slot = self.snapshot.write().unwrap_or_else(PoisonError::into_inner);
         let outlets_changed = slot.outlets != outlets;
         let generation = slot.generation + u64::from(changed || outlets_changed);
-        *slot = Arc::new(Snapshot { generation, outlets, counts });
+        let offline = slot.offline.clone();
+        *slot = Arc::new(Snapshot { generation, outlets, counts, offline });
         drop(slot);
         let stories: HashSet<i64> = self.search.take_changed().into_iter().collect();
         if outlets_changed {
@@ -293,11 +303,31 @@ impl AppState {
         }
     }
 
+    /// Reads the feeds' health: when most fail for one network cause,
+    /// every page says so (a new generation, and cached pages dropped).
+    pub fn publish_feed_health(&self, feeds: &[FeedRecord]) {
+        let offline = offline_notice(feeds);
+        let mut slot = self.snapshot.write().unwrap_or_else(PoisonError::into_inner);
+        if slot.offline != offline {
+            let snapshot = Snapshot {
+                generation: slot.generation + 1,
+                outlets: slot.outlets.clone(),
+                counts: slot.counts,
+                offline,
+            };
+            *slot = Arc::new(snapshot);
+            drop(slot);
+            self.cache.clear();
+        }
+    }
+
     /// Loads the outlets and counts through the read pool (at start-up,
     /// before the first round has run).
     pub async fn load(&self) -> Result<(), AppError> {
-        let (outlets, counts) = self.pool.read(|store| Ok((store.outlets()?, store.counts()?))).await?;
+        let (outlets, counts, feeds) =
+            self.pool.read(|store| Ok((store.outlets()?, store.counts()?, store.feeds(None)?))).await?;
         self.publish(&outlets, counts, true);
+        self.publish_feed_health(&feeds);
         Ok(())
     }
 
@@ -339,7 +369,7 @@ impl AppState {
     }
 
     /// The home page's stories: the most recently updated candidates,
-    /// ranked by breadth and recency; computed once per generation.
+    /// ranked by [`home_rank`]; computed once per generation.
     pub(crate) async fn home_stories(&self) -> Result<Arc<Vec<StoryHead>>, AppError> {
         let generation = self.snapshot().generation;
         if let Some((cached, heads)) = &*self.home.lock().unwrap_or_else(PoisonError::into_inner)
@@ -348,18 +378,58 @@ impl AppState {
             return Ok(heads.clone());
         }
         let candidates = self.config.home_candidates;
-        let mut heads =
-            self.pool.read(move |store| store.story_heads(&StoryFilter::default(), None, candidates)).await?;
-        let now = Utc::now();
-        let half_life = self.config.home_half_life_hours;
-        let mut scored: Vec<(f64, StoryHead)> =
-            heads.drain(..).map(|head| (home_score(&head, now, half_life), head)).collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.id.cmp(&a.1.id)));
-        let ranked: Arc<Vec<StoryHead>> =
-            Arc::new(scored.into_iter().take(self.config.home_stories).map(|(_, head)| head).collect());
+        let (heads, stories) =
+            self.pool.read(move |store| heads_with_stories(store, &StoryFilter::default(), candidates)).await?;
+        let ranked = Arc::new(rank_home(heads, &stories, self.config.home_half_life_hours, self.config.home_stories));
         *self.home.lock().unwrap_or_else(PoisonError::into_inner) = Some((generation, ranked.clone()));
         Ok(ranked)
     }
+}
+
+/// Reads `heads` and their stories from one store: what [`rank_home`] ranks.
+pub(crate) fn heads_with_stories(
+    store: &dyn parallax_store::Store,
+    filter: &StoryFilter,
+    candidates: usize,
+) -> parallax_store::Result<(Vec<StoryHead>, Vec<parallax_store::StoryRecord>)> {
+    let heads = store.story_heads(filter, None, candidates)?;
+    let mut stories = Vec::with_capacity(heads.len());
+    for head in &heads {
+        stories.extend(store.story(head.id)?);
+    }
+    Ok((heads, stories))
+}
+
+/// The home page's rule over candidate stories ([`home_rank`], from the
+/// newest article among them), the best `keep` first.
+pub(crate) fn rank_home(
+    heads: Vec<StoryHead>,
+    stories: &[parallax_store::StoryRecord],
+    half_life: f64,
+    keep: usize,
+) -> Vec<StoryHead> {
+    let newest = newest_article(stories).unwrap_or_else(Utc::now);
+    let ranks: HashMap<i64, HomeRank> =
+        stories.iter().map(|story| (story.id, home_rank(story, newest, half_life))).collect();
+    let unranked = HomeRank { breadth: 0.0, single_source_opinion: true };
+    let mut scored: Vec<(HomeRank, StoryHead)> =
+        heads.into_iter().map(|head| (ranks.get(&head.id).copied().unwrap_or(unranked), head)).collect();
+    scored.sort_by(|a, b| a.0.order(&b.0).then(b.1.id.cmp(&a.1.id)));
+    scored.into_iter().take(keep).map(|(_, head)| head).collect()
+}
+
+/// The stored feeds that are failing, grouped by cause, largest first.
+pub fn feed_failure_groups(feeds: &[FeedRecord]) -> Vec<parallax_ingest::FailureGroup> {
+    let failing = feeds.iter().filter(|feed| feed.status == FeedStatus::Failed);
+    parallax_ingest::group_failures(
+        failing.map(|feed| (feed.source.url.as_str(), feed.last_error.as_deref().unwrap_or_default())),
+    )
+}
+
+/// The offline diagnosis over the stored feeds, as the line pages show.
+pub fn offline_notice(feeds: &[FeedRecord]) -> Option<String> {
+    let groups = feed_failure_groups(feeds);
+    parallax_ingest::OfflineDiagnosis::of(&groups, feeds.len()).map(|diagnosis| diagnosis.message())
 }
 
 /// Every route of the site and the API.
@@ -373,14 +443,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/methodology", get(crate::methodology::page))
         .route("/status", get(pages::status))
         .route("/static/{file}", get(pages::static_file))
+        .route("/robots.txt", get(pages::robots))
         .route("/metrics", get(metrics))
         .route("/api/v1/stories", get(api::stories))
         .route("/api/v1/stories/{id}", get(api::story))
+        .route("/api/v1/outlets", get(api::outlets))
         .route("/api/v1/outlets/{domain}", get(api::outlet))
         .route("/api/v1/search", get(api::search))
         .route("/api/v1/openapi.json", get(api::openapi))
         .merge(crate::lists::routes())
         .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), explain_method_not_allowed))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -404,6 +477,36 @@ async fn fallback(State(state): State<Arc<AppState>>, request: Request) -> Respo
     } else {
         pages::error_response(&state, error)
     }
+}
+
+/// A 405 says which methods the route takes (axum sets `Allow`) in a body:
+/// JSON for the API, a page for the site.
+async fn explain_method_not_allowed(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if response.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let allowed = allow.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("GET, HEAD").to_string();
+    let message = format!("method {method} is not allowed here; use {allowed}");
+    let status = axum::http::StatusCode::METHOD_NOT_ALLOWED;
+    let mut explained = if api {
+        let body = crate::responses::ErrorBody {
+            status: status.as_u16(),
+            code: crate::error::ErrorCode::MethodNotAllowed,
+            message,
+            parameter: None,
+        };
+        (status, axum::Json(body)).into_response()
+    } else {
+        pages::error_page(&state, status, message)
+    };
+    if let Some(allow) = allow {
+        explained.headers_mut().insert(header::ALLOW, allow);
+    }
+    explained
 }
 
 /// True when the request comes from this machine, not through a proxy

@@ -37,8 +37,13 @@ pub struct ServerConfig {
     pub api_default_limit: usize,
     /// Largest `limit` the API accepts.
     pub api_max_limit: usize,
-    /// Search results per query.
+    /// Search results per page (the search page, and the API's default
+    /// `limit`).
     pub search_results: usize,
+    /// Search results reachable through the API's cursor; deeper pages are
+    /// empty. Each page asks the index for everything before it too, so
+    /// this bounds one request's work.
+    pub search_max_depth: usize,
     /// Longest search query accepted, characters.
     pub max_query_chars: usize,
     /// Most words a search may have, phrases included; more is a 400.
@@ -136,6 +141,7 @@ impl Default for ServerConfig {
             api_default_limit: 20,
             api_max_limit: 100,
             search_results: 30,
+            search_max_depth: 1000,
             max_query_chars: 200,
             search_max_terms: 16,
             search_max_slop: 10,

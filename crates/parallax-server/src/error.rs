@@ -10,9 +10,10 @@ use crate::search::SearchError;
 /// A request that cannot be answered as asked.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// A query or path parameter is malformed; `parameter` names it.
+    /// A query or path parameter is malformed, missing, repeated or
+    /// unknown; `parameter` names it.
     #[error("parameter '{parameter}' {problem}")]
-    BadParameter { parameter: &'static str, problem: String },
+    BadParameter { parameter: String, problem: String, code: ErrorCode },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -21,15 +22,44 @@ pub enum AppError {
     Search(#[from] SearchError),
     #[error("server: cannot render the page: {0}")]
     Render(#[from] askama::Error),
+    #[error("server: cannot encode the answer: {0}")]
+    Encode(String),
     /// Too many requests of this kind at once; try again after
     /// `retry_after` seconds.
     #[error("{what}; try again in {retry_after} s")]
     Busy { what: &'static str, retry_after: u64 },
 }
 
+/// What went wrong, as a client program tests it: stable across versions
+/// (messages may be reworded; codes are not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A value that does not have the parameter's form.
+    InvalidParameter,
+    /// A required parameter is absent or empty.
+    MissingParameter,
+    /// A parameter given more than once.
+    RepeatedParameter,
+    /// A parameter this endpoint does not take.
+    UnknownParameter,
+    NotFound,
+    MethodNotAllowed,
+    /// Too many requests of this kind at once: retry after `Retry-After`.
+    Busy,
+    Unavailable,
+    Internal,
+}
+
 impl AppError {
-    pub fn bad(parameter: &'static str, problem: impl Into<String>) -> AppError {
-        AppError::BadParameter { parameter, problem: problem.into() }
+    /// A malformed value.
+    pub fn bad(parameter: &str, problem: impl Into<String>) -> AppError {
+        AppError::bad_as(ErrorCode::InvalidParameter, parameter, problem)
+    }
+
+    /// A parameter error of the given kind.
+    pub fn bad_as(code: ErrorCode, parameter: &str, problem: impl Into<String>) -> AppError {
+        AppError::BadParameter { parameter: parameter.to_string(), problem: problem.into(), code }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -38,7 +68,27 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Pool(PoolError::Closed) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Pool(_) | AppError::Search(_) | AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Pool(_) | AppError::Search(_) | AppError::Render(_) | AppError::Encode(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::BadParameter { code, .. } => *code,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::Busy { .. } => ErrorCode::Busy,
+            AppError::Pool(PoolError::Closed) => ErrorCode::Unavailable,
+            AppError::Pool(_) | AppError::Search(_) | AppError::Render(_) | AppError::Encode(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The parameter a 400 is about.
+    pub fn parameter(&self) -> Option<&str> {
+        match self {
+            AppError::BadParameter { parameter, .. } => Some(parameter),
+            _ => None,
         }
     }
 
@@ -54,7 +104,7 @@ impl AppError {
     }
 }
 
-/// An error answered as JSON: `{"status": 404, "message": "..."}`.
+/// An error answered as JSON ([`crate::responses::ErrorBody`]).
 pub struct ApiError(pub AppError);
 
 impl<E: Into<AppError>> From<E> for ApiError {
@@ -66,7 +116,12 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.0.status();
-        let body = serde_json::json!({ "status": status.as_u16(), "message": self.0.public_message() });
+        let body = crate::responses::ErrorBody {
+            status: status.as_u16(),
+            code: self.0.code(),
+            message: self.0.public_message(),
+            parameter: self.0.parameter().map(str::to_string),
+        };
         let mut response = (status, axum::Json(body)).into_response();
         self.0.add_headers(&mut response);
         response

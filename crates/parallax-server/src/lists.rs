@@ -3,7 +3,7 @@
 //! a topic, an edition, the blindspots, a search) as an Atom feed and a
 //! JSON Feed, so a feed reader can follow it.
 //!
-//! Lists are ranked like the home page ([`crate::present::home_score`]
+//! Lists are ranked like the home page ([`crate::present::home_rank`]
 //! over the most recently updated candidates) and carry the lean balance
 //! of the covering outlets over the last days.
 
@@ -26,7 +26,7 @@ use crate::editions::{ListScope, topic};
 use crate::error::AppError;
 use crate::feeds_out::{FeedFormat, FeedList, feed_response};
 use crate::pages::{FeedLink, Layout};
-use crate::present::{BiasBar, StoryCard, home_score};
+use crate::present::{BiasBar, StoryCard};
 
 /// A rendered page, or the error as a page. Lists are rendered per request:
 /// their ranking reads the clock.
@@ -56,7 +56,8 @@ pub struct RankedList {
 /// recency, the best `home_stories` kept.
 pub(crate) async fn ranked(state: &AppState, filter: StoryFilter) -> Result<RankedList, AppError> {
     let candidates = state.config.home_candidates;
-    let heads = state.pool.read(move |store| store.story_heads(&filter, None, candidates)).await?;
+    let (heads, stories) =
+        state.pool.read(move |store| crate::app::heads_with_stories(store, &filter, candidates)).await?;
     let now = Utc::now();
     let recent = now - Duration::days(BALANCE_DAYS);
     let mut balance = LeanCounts::default();
@@ -65,10 +66,7 @@ pub(crate) async fn ranked(state: &AppState, filter: StoryFilter) -> Result<Rank
         balance.merge(&view.coverage.lean);
         balance_stories += 1;
     }
-    let half_life = state.config.home_half_life_hours;
-    let mut scored: Vec<(f64, StoryHead)> = heads.into_iter().map(|h| (home_score(&h, now, half_life), h)).collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.id.cmp(&a.1.id)));
-    let heads = scored.into_iter().take(state.config.home_stories).map(|(_, head)| head).collect();
+    let heads = crate::app::rank_home(heads, &stories, state.config.home_half_life_hours, state.config.home_stories);
     Ok(RankedList { heads, balance, balance_stories })
 }
 

@@ -84,9 +84,11 @@ struct MethodologyPage<'a> {
 
 pub async fn page(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let page = cached_page(&state, PageKey::Methodology, async {
-        let page =
-            MethodologyPage { layout: Layout::new(&state, "How Parallax works", "methodology"), m: &state.methodology };
-        Ok(page.render()?)
+        let layout = Layout::new(&state, "How Parallax works", "methodology").described(
+            "How Parallax works: how stories are grouped and ranked, and how lean, factuality, ownership and \
+             blindspots are counted, with the thresholds in force.",
+        );
+        Ok(MethodologyPage { layout, m: &state.methodology }.render()?)
     });
     respond(&state, &headers, page.await)
 }

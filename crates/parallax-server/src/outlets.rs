@@ -2,7 +2,8 @@
 //! one lean, factuality and owner, kept in memory because every story page
 //! needs them for each of its outlets.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use parallax_core::{LeanBucket, Rating};
 use parallax_coverage::OutletProfile;
@@ -19,6 +20,9 @@ pub struct OutletInfo {
     /// The providers that rate its lean, for the badge's tooltip.
     pub lean_by: Vec<String>,
     pub country: Option<String>,
+    /// Feeds registered and articles stored (0 where not counted).
+    pub feeds: u64,
+    pub articles: u64,
 }
 
 impl OutletInfo {
@@ -32,6 +36,8 @@ impl OutletInfo {
             profile: OutletProfile::combine(ratings),
             lean_by,
             country: ratings.iter().find_map(|r| r.country.clone()),
+            feeds: 0,
+            articles: 0,
         }
     }
 
@@ -48,7 +54,7 @@ impl OutletInfo {
 /// Every known outlet by domain.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutletDirectory {
-    by_domain: HashMap<String, OutletInfo>,
+    by_domain: BTreeMap<String, OutletInfo>,
 }
 
 impl OutletDirectory {
@@ -56,7 +62,8 @@ impl OutletDirectory {
         let by_domain = summaries
             .iter()
             .map(|s| {
-                let info = OutletInfo::from_ratings(&s.outlet.domain, s.outlet.name.as_deref(), &s.ratings);
+                let mut info = OutletInfo::from_ratings(&s.outlet.domain, s.outlet.name.as_deref(), &s.ratings);
+                (info.feeds, info.articles) = (s.feeds, s.articles);
                 (s.outlet.domain.clone(), info)
             })
             .collect();
@@ -71,6 +78,12 @@ impl OutletDirectory {
     /// seen yet (an outlet imported after the last refresh).
     pub fn info(&self, domain: &str) -> OutletInfo {
         self.get(domain).cloned().unwrap_or_else(|| OutletInfo::from_ratings(domain, None, &[]))
+    }
+
+    /// The outlets in domain order, after `after` when given.
+    pub fn after<'a>(&'a self, after: Option<&str>) -> impl Iterator<Item = &'a OutletInfo> + 'a {
+        let start = after.map_or(Bound::Unbounded, |domain| Bound::Excluded(domain.to_string()));
+        self.by_domain.range((start, Bound::Unbounded)).map(|(_, info)| info)
     }
 
     pub fn side(&self, domain: &str) -> Option<LeanBucket> {

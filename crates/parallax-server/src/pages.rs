@@ -26,7 +26,7 @@ use crate::outlets::OutletDirectory;
 use crate::params;
 use crate::present::{
     ArticleItem, ArticleSort, BarChart, BiasBar, OutletBadge, StoryCard, Timeline, When, article_items,
-    factuality_chart, human_label, ownership_chart, plural, provisional_view, side_style,
+    factuality_chart, human_label, meta_description, ownership_chart, plural, provisional_view, side_style,
 };
 
 const STYLESHEET: &str = include_str!("../static/style.css");
@@ -55,6 +55,10 @@ pub struct Layout {
     pub nav: &'static str,
     /// The search box's text.
     pub query: String,
+    /// The page's `<meta name="description">`.
+    pub description: String,
+    /// Most feeds fail for one network cause: said on every page.
+    pub offline: Option<String>,
     /// The stylesheet's versioned URL.
     pub stylesheet: &'static str,
     /// Feeds of this page's list, advertised in its head.
@@ -83,8 +87,18 @@ impl Layout {
             feeds: Vec::new(),
             editions,
             edition: String::new(),
+            description: "Parallax groups the news of many outlets into stories and shows how each is covered \
+                          across the political spectrum: who covers it, from which side, and who ignores it."
+                .to_string(),
+            offline: state.snapshot().offline.clone(),
             stylesheet: STYLESHEET_HREF.as_str(),
         }
+    }
+
+    /// Sets the page's meta description.
+    pub(crate) fn described(mut self, description: impl Into<String>) -> Layout {
+        self.description = description.into();
+        self
     }
 }
 
@@ -115,16 +129,30 @@ struct ErrorPage {
 }
 
 pub(crate) fn error_response(state: &AppState, error: AppError) -> Response {
-    let status = error.status();
-    let message = error.public_message();
-    let reason = status.canonical_reason().unwrap_or("Error").to_string();
-    let page = ErrorPage { layout: Layout::new(state, reason.clone(), ""), status: status.as_u16(), reason, message };
-    let mut response = match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(_) => (status, page.message).into_response(),
-    };
+    let mut response = error_page(state, error.status(), error.public_message());
     error.add_headers(&mut response);
     response
+}
+
+pub(crate) fn error_page(state: &AppState, status: axum::http::StatusCode, message: String) -> Response {
+    let reason = status.canonical_reason().unwrap_or("Error").to_string();
+    let page = ErrorPage { layout: Layout::new(state, reason.clone(), ""), status: status.as_u16(), reason, message };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, page.message).into_response(),
+    }
+}
+
+/// Crawlers may read the pages; the API, search results and metrics are
+/// data for programs, and search pages are endless.
+const ROBOTS_TXT: &str = "User-agent: *\nDisallow: /api/\nDisallow: /search\nDisallow: /metrics\nAllow: /\n";
+
+pub async fn robots() -> Response {
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/plain; charset=utf-8")),
+        (axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("public, max-age=86400")),
+    ];
+    (headers, ROBOTS_TXT).into_response()
 }
 
 /// `/static/style.<hash>.css` (kept a year) and `/static/style.css`.
@@ -151,6 +179,8 @@ struct HomePage {
     lead: Option<StoryCard>,
     cards: Vec<StoryCard>,
     counts: StoreCounts,
+    /// Hours after which an outlet's weight in the ranking halves.
+    half_life: f64,
 }
 
 pub async fn home(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
@@ -164,6 +194,7 @@ pub async fn home(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Res
             lead,
             cards,
             counts: state.snapshot().counts,
+            half_life: state.config.home_half_life_hours,
         };
         Ok(page.render()?)
     });
@@ -358,8 +389,12 @@ fn story_page(state: &AppState, story: &StoryRecord, sort: ArticleSort) -> Story
         })
         .collect();
     let title = if view.title.is_empty() { format!("Story {}", story.id) } else { view.title.clone() };
+    let description = match view.bullets.first() {
+        Some(first) => format!("{} sources across the spectrum: {}", c.outlets, first.text),
+        None => format!("{title}: how {} sources across the spectrum cover it.", c.outlets),
+    };
     StoryPage {
-        layout: Layout::new(state, title.clone(), ""),
+        layout: Layout::new(state, title.clone(), "").described(meta_description(&description)),
         id: story.id,
         title,
         provisional,
@@ -435,7 +470,10 @@ pub async fn blindspots(State(state): State<Arc<AppState>>, headers: HeaderMap) 
             .await?;
         let now = Utc::now();
         let page = BlindspotsPage {
-            layout: Layout::new(&state, "Blindspots", "blindspots"),
+            layout: Layout::new(&state, "Blindspots", "blindspots").described(
+                "Blindspots: stories that outlets on one side of the political spectrum barely cover, while the \
+                 other side does.",
+            ),
             left: left.iter().map(|h| StoryCard::new(h, now)).collect(),
             right: right.iter().map(|h| StoryCard::new(h, now)).collect(),
         };
@@ -532,7 +570,10 @@ pub async fn outlet(State(state): State<Arc<AppState>>, Path(domain): Path<Strin
         );
         let badge = OutletBadge::new(&info);
         let page = OutletPage {
-            layout: Layout::new(&state, badge.name.clone(), ""),
+            layout: Layout::new(&state, badge.name.clone(), "").described(meta_description(&format!(
+                "{}: {}, with every provider's rating, its feeds and the stories it covers.",
+                badge.name, badge.lean_label
+            ))),
             country: info.country.clone(),
             badge,
             articles: data.record.articles,
@@ -639,6 +680,8 @@ struct StatusPage {
     /// The token the operator came with in the query, kept in page links.
     token_query: String,
     processes: Vec<ProcessView>,
+    /// Failing feeds by cause, largest first: (cause, feeds).
+    causes: Vec<(&'static str, usize)>,
 }
 
 /// A live process of the deployment, as the status page shows it.
@@ -707,11 +750,14 @@ pub async fn status(
                         .cmp(&(b.status != FeedStatus::Failed, &b.source.outlet))
                 });
                 let pages = rows.len().div_ceil(per_page).max(1);
-                let feeds: Vec<FeedRow> =
+                let rows: Vec<FeedRow> =
                     rows.iter().skip((page - 1) * per_page).take(per_page).map(|f| FeedRow::new(f, now)).collect();
+                let (feeds_all, feeds) = (feeds, rows);
                 let SchedulerStatus { enabled, last_round, next_round, processes } = state.scheduler_status();
                 let page = StatusPage {
-                    layout: Layout::new(&state, "Status", "status"),
+                    layout: Layout::new(&state, "Status", "status").described(
+                        "Feed status: which feeds Parallax reads, when each was fetched, and why some fail.",
+                    ),
                     counts: state.snapshot().counts,
                     search_documents: state.search.documents(),
                     refreshing: enabled,
@@ -731,6 +777,10 @@ pub async fn status(
                     }),
                     next_round: next_round.map(|t| When::new(t, now)),
                     operator,
+                    causes: crate::app::feed_failure_groups(&feeds_all)
+                        .iter()
+                        .map(|group| (group.cause.describe(), group.feeds.len()))
+                        .collect(),
                     feeds,
                     failing,
                     page,

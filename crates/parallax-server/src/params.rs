@@ -2,10 +2,11 @@
 //! that names the parameter and says what was expected.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use parallax_core::LeanBucket;
+use parallax_core::{Factuality, LeanBucket, OutletLean};
 use parallax_store::StoryCursor;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
+use crate::outlets::OutletInfo;
 
 /// A request's query parameters in order.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +23,7 @@ impl Params {
         let mut values = self.0.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str());
         let first = values.next();
         if values.next().is_some() {
-            return Err(AppError::bad(name, "is given more than once"));
+            return Err(AppError::bad_as(ErrorCode::RepeatedParameter, name, "is given more than once"));
         }
         Ok(first)
     }
@@ -31,10 +32,11 @@ impl Params {
     /// should not silently return something else.
     pub fn reject_unknown(&self, known: &[&str]) -> Result<(), AppError> {
         match self.0.iter().find(|(key, _)| !known.contains(&key.as_str())) {
-            Some((key, _)) => Err(AppError::BadParameter {
-                parameter: "query",
-                problem: format!("has an unknown parameter {key:?}; known: {}", known.join(", ")),
-            }),
+            Some((key, _)) => Err(AppError::bad_as(
+                ErrorCode::UnknownParameter,
+                key,
+                format!("is not a parameter of this endpoint; it takes {}", known.join(", ")),
+            )),
             None => Ok(()),
         }
     }
@@ -61,7 +63,7 @@ pub fn encode_cursor(cursor: StoryCursor) -> String {
 }
 
 pub fn cursor(raw: &str) -> Result<StoryCursor, AppError> {
-    let parsed = raw.split_once('-').and_then(|(time, id)| {
+    let parsed = raw.rsplit_once('-').and_then(|(time, id)| {
         let last_updated = DateTime::from_timestamp(time.parse().ok()?, 0)?;
         Some(StoryCursor { last_updated, id: id.parse().ok()? })
     });
@@ -115,11 +117,77 @@ pub fn domain(parameter: &'static str, raw: &str) -> Result<String, AppError> {
     }
 }
 
+/// A search cursor: how many results the previous pages held.
+pub fn offset(raw: &str) -> Result<usize, AppError> {
+    let digits = !raw.is_empty() && raw.len() <= 9 && raw.bytes().all(|b| b.is_ascii_digit());
+    digits
+        .then(|| raw.parse::<usize>().ok())
+        .flatten()
+        .ok_or_else(|| AppError::bad("cursor", "is not a cursor this API returned (use next_cursor as given)"))
+}
+
+/// Where an outlet stands, as the outlet list filters it.
+pub fn stance(raw: &str) -> Result<OutletLean, AppError> {
+    match raw {
+        "left" => Ok(OutletLean::Side(LeanBucket::Left)),
+        "center" => Ok(OutletLean::Side(LeanBucket::Center)),
+        "right" => Ok(OutletLean::Side(LeanBucket::Right)),
+        "disputed" => Ok(OutletLean::Disputed),
+        "unrated" => Ok(OutletLean::Unrated),
+        _ => Err(AppError::bad("lean", format!("must be left, center, right, disputed or unrated, not {raw:?}"))),
+    }
+}
+
+/// A factuality label (`very-high` … `very-low`).
+pub fn factuality(raw: &str) -> Result<Factuality, AppError> {
+    serde_json::from_value(serde_json::Value::String(raw.to_string())).map_err(|_| {
+        AppError::bad(
+            "factuality",
+            format!("must be very-high, high, mostly-factual, mixed, low or very-low, not {raw:?}"),
+        )
+    })
+}
+
+/// A country as the providers write it (`US`, `United Kingdom`); compared
+/// without case.
+pub fn country(raw: &str) -> Result<String, AppError> {
+    let text = raw.trim();
+    let ok = !text.is_empty() && text.chars().count() <= 60 && !text.chars().any(char::is_control);
+    if ok {
+        Ok(text.to_lowercase())
+    } else {
+        Err(AppError::bad("country", format!("must be a country code or name such as US, not {raw:?}")))
+    }
+}
+
+/// What the outlet list keeps.
+#[derive(Debug, Clone, Default)]
+pub struct OutletFilter {
+    pub lean: Option<OutletLean>,
+    pub factuality: Option<Factuality>,
+    /// Lower case.
+    pub country: Option<String>,
+    /// Found in the domain or the name, without case.
+    pub text: Option<String>,
+}
+
+impl OutletFilter {
+    pub fn matches(&self, info: &OutletInfo) -> bool {
+        let text = self.text.as_ref().map(|t| t.to_lowercase());
+        self.lean.is_none_or(|lean| info.profile.stance() == lean)
+            && self.factuality.is_none_or(|f| info.profile.factuality == Some(f))
+            && self.country.as_ref().is_none_or(|c| info.country.as_ref().is_some_and(|own| own.to_lowercase() == *c))
+            && text.is_none_or(|t| {
+                info.domain.contains(&t) || info.name.as_ref().is_some_and(|name| name.to_lowercase().contains(&t))
+            })
+    }
+}
+
 /// A search query: required, trimmed, not too long.
 pub fn query_text(raw: Option<&str>, max_chars: usize) -> Result<String, AppError> {
     let text = raw.map(str::trim).unwrap_or_default();
     if text.is_empty() {
-        return Err(AppError::bad("q", "is required: the words to search for"));
+        return Err(AppError::bad_as(ErrorCode::MissingParameter, "q", "is required: the words to search for"));
     }
     if text.chars().count() > max_chars {
         return Err(AppError::bad("q", format!("is longer than {max_chars} characters")));
@@ -176,6 +244,9 @@ mod tests {
         let params =
             Params::new(vec![("limit".into(), "1".into()), ("limit".into(), "2".into()), ("x".into(), "".into())]);
         check(params.get("limit").map(|v| v.map(str::to_string)), Err("parameter 'limit' is given more than once"));
-        check(params.reject_unknown(&["limit"]), Err("parameter 'query' has an unknown parameter \"x\"; known: limit"));
+        check(
+            params.reject_unknown(&["limit"]),
+            Err("parameter 'x' is not a parameter of this endpoint; it takes limit"),
+        );
     }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use parallax_core::story::TimelineHour;
 use parallax_core::{ArticleKind, LeanBucket, LeanCounts, OutletLean, StoryView};
 use parallax_coverage::{BlindspotConfig, CoveredArticle, OutletProfile};
@@ -199,49 +199,33 @@ pub struct BarRow {
     pub label: String,
     pub count: u32,
     pub class: &'static str,
-    /// Top of the row in the chart's coordinates.
-    pub y: u32,
-    /// Bar length, 0..=[`BarChart::BAR_SPACE`].
+    /// Bar length, percent of the bar's space (the largest row fills it).
     pub width: f64,
 }
 
-/// A horizontal bar chart (factuality, ownership).
+/// A horizontal bar chart (factuality, ownership): labels and counts are
+/// HTML text, so they wrap and keep their size at every width; only the
+/// bars are SVG.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BarChart {
     pub rows: Vec<BarRow>,
-    pub height: u32,
 }
 
 impl BarChart {
-    pub const ROW_HEIGHT: u32 = 26;
-    pub const LABEL_SPACE: u32 = 130;
-    pub const BAR_SPACE: f64 = 150.0;
-
     /// Rows in the given order; zero rows are left out.
     pub fn new(rows: Vec<(String, u32, &'static str)>) -> BarChart {
         let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
         let rows: Vec<BarRow> = rows
             .into_iter()
             .filter(|r| r.1 > 0)
-            .enumerate()
-            .map(|(i, (label, count, class))| BarRow {
+            .map(|(label, count, class)| BarRow {
                 label,
                 count,
                 class,
-                y: u32::try_from(i).unwrap_or(0) * Self::ROW_HEIGHT,
-                width: (f64::from(count) * Self::BAR_SPACE / f64::from(max)).max(2.0),
+                width: (f64::from(count) * 100.0 / f64::from(max)).max(1.5),
             })
             .collect();
-        let height = u32::try_from(rows.len()).unwrap_or(0) * Self::ROW_HEIGHT;
-        BarChart { rows, height }
-    }
-
-    pub fn bar_x(&self) -> u32 {
-        Self::LABEL_SPACE
-    }
-
-    pub fn count_x(&self, row: &BarRow) -> f64 {
-        f64::from(Self::LABEL_SPACE) + row.width + 6.0
+        BarChart { rows }
     }
 }
 
@@ -296,9 +280,14 @@ pub fn human_label(key: &str) -> String {
 /// A stacked column of the coverage timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelineColumn {
+    /// Left edge and middle, percent of the chart's width.
     pub x: f64,
+    pub middle: f64,
     pub rects: Vec<TimelineRect>,
-    /// For the tooltip: "14:00 UTC: 3 articles".
+    /// Articles in the column, and the top of its stack (px).
+    pub total: u32,
+    pub top: f64,
+    /// For the tooltip: "10 Mar 14:00 UTC: 3 articles (2 left, 1 center)".
     pub title: String,
 }
 
@@ -309,21 +298,50 @@ pub struct TimelineRect {
     pub class: &'static str,
 }
 
-/// Articles over time, stacked by side.
+/// A labelled hour on the timeline's axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineTick {
+    /// Percent of the chart's width.
+    pub x: f64,
+    /// "14:00", or the date at midnight.
+    pub label: String,
+    /// `start`, `middle` or `end`: the first and last labels stay inside.
+    pub anchor: &'static str,
+}
+
+/// Articles over time, stacked by side, drawn in CSS pixels (no viewBox, so
+/// its text keeps its size at every width): x in percent, y in pixels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     pub columns: Vec<TimelineColumn>,
+    /// Percent of the chart's width.
     pub column_width: f64,
     pub start: String,
     pub end: String,
     /// Hours per column.
     pub hours_per_column: i64,
     pub peak: u32,
+    pub ticks: Vec<TimelineTick>,
+    /// Each column carries its count above it (few columns); otherwise the
+    /// counts are in each column's `<title>`.
+    pub labelled: bool,
 }
 
 impl Timeline {
-    pub const WIDTH: f64 = 600.0;
-    pub const HEIGHT: f64 = 120.0;
+    /// Space above the bars for their counts, px.
+    pub const TOP: f64 = 18.0;
+    /// Height of the tallest bar, px.
+    pub const PLOT: f64 = 100.0;
+    /// The axis line, and the labels under it.
+    pub const AXIS: f64 = Self::TOP + Self::PLOT;
+    pub const TICK_LABEL_Y: f64 = Self::AXIS + 16.0;
+    pub const HEIGHT: f64 = Self::AXIS + 24.0;
+    /// At most this many labelled hours: at 390 px wide, 6 labels of
+    /// "14:00" at 12 px leave room between them.
+    const MAX_TICKS: i64 = 6;
+    /// Counts above the columns up to this many columns (at 390 px, wider
+    /// than a three-digit count).
+    const MAX_LABELLED_COLUMNS: usize = 12;
 
     pub fn new(hours: &[TimelineHour]) -> Option<Timeline> {
         let first = hours.iter().map(|h| h.hour).min()?;
@@ -339,15 +357,16 @@ impl Timeline {
             }
         }
         let peak = bins.iter().map(LeanCounts::total).max().unwrap_or(0).max(1);
-        let slot = Self::WIDTH / bins.len() as f64;
-        let column_width = (slot * 0.8).clamp(1.0, 40.0);
-        let scale = (Self::HEIGHT - 4.0) / f64::from(peak);
+        let slot = 100.0 / bins.len() as f64;
+        let column_width = (slot * 0.8).clamp(0.2, 6.0);
+        let scale = Self::PLOT / f64::from(peak);
         let columns = bins
             .iter()
             .enumerate()
             .map(|(i, bin)| {
-                let mut top = Self::HEIGHT;
+                let mut top = Self::AXIS;
                 let mut rects = Vec::new();
+                let mut parts = Vec::new();
                 for (count, class) in [
                     (bin.left, "left"),
                     (bin.center, "center"),
@@ -361,16 +380,23 @@ impl Timeline {
                     let height = f64::from(count) * scale;
                     top -= height;
                     rects.push(TimelineRect { y: top, height, class });
+                    parts.push(format!("{count} {class}"));
                 }
                 let start = first + Duration::hours(i as i64 * hours_per_column);
                 let total = bin.total();
+                let sides = if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) };
+                let x = slot * i as f64 + (slot - column_width) / 2.0;
                 TimelineColumn {
-                    x: slot * i as f64 + (slot - column_width) / 2.0,
+                    x,
+                    middle: x + column_width / 2.0,
                     rects,
-                    title: format!("{}: {total} article{}", start.format("%-d %b %H:00 UTC"), plural(total)),
+                    total,
+                    top,
+                    title: format!("{}: {total} article{}{sides}", start.format("%-d %b %H:00 UTC"), plural(total)),
                 }
             })
             .collect();
+        let labelled = bins.len() <= Self::MAX_LABELLED_COLUMNS;
         Some(Timeline {
             columns,
             column_width,
@@ -378,9 +404,78 @@ impl Timeline {
             end: (last + Duration::hours(1)).format("%-d %b %H:00 UTC").to_string(),
             hours_per_column,
             peak,
+            ticks: Self::ticks(first, span, hours_per_column, slot),
+            labelled,
         })
     }
+
+    pub fn height(&self) -> f64 {
+        Self::HEIGHT
+    }
+
+    pub fn axis(&self) -> f64 {
+        Self::AXIS
+    }
+
+    pub fn tick_label_y(&self) -> f64 {
+        Self::TICK_LABEL_Y
+    }
+
+    /// Labelled hours: a round step (1, 2, 3, 6, 12 or 24 hours, or whole
+    /// days) at most [`Self::MAX_TICKS`] times over the span, on the hours
+    /// that are multiples of it (midnight shows the date).
+    fn ticks(first: DateTime<Utc>, span: i64, hours_per_column: i64, slot: f64) -> Vec<TimelineTick> {
+        let columns = (span + hours_per_column - 1) / hours_per_column;
+        let needed = (columns * hours_per_column + Self::MAX_TICKS - 1) / Self::MAX_TICKS;
+        let step = [1, 2, 3, 6, 12, 24].into_iter().find(|&s| s >= needed).unwrap_or(24 * ((needed + 23) / 24));
+        let step = step.max(hours_per_column);
+        let first_hour = i64::from(first.hour());
+        let mut offset = (step - first_hour % step) % step;
+        let mut ticks = Vec::new();
+        while offset < columns * hours_per_column {
+            let at = first + Duration::hours(offset);
+            // The middle of the hour's column.
+            let x = (offset as f64 / hours_per_column as f64) * slot + slot / 2.0;
+            let label = if at.hour() == 0 { at.format("%-d %b").to_string() } else { at.format("%H:00").to_string() };
+            ticks.push(TimelineTick { x, label, anchor: "middle" });
+            offset += step;
+        }
+        if let Some(tick) = ticks.first_mut().filter(|t| t.x < 8.0) {
+            tick.anchor = "start";
+        }
+        if let Some(tick) = ticks.last_mut().filter(|t| t.x > 92.0) {
+            tick.anchor = "end";
+        }
+        ticks
+    }
 }
+
+/// A `<meta name="description">`: the text cut at a word to at most
+/// [`META_DESCRIPTION_CHARS`] characters, with an ellipsis when cut.
+pub fn meta_description(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= META_DESCRIPTION_CHARS {
+        return text;
+    }
+    let mut cut = String::new();
+    for word in text.split(' ') {
+        if cut.chars().count() + word.chars().count() + 2 > META_DESCRIPTION_CHARS {
+            break;
+        }
+        if !cut.is_empty() {
+            cut.push(' ');
+        }
+        cut.push_str(word);
+    }
+    if cut.is_empty() {
+        cut = text.chars().take(META_DESCRIPTION_CHARS - 1).collect();
+    }
+    cut.push('…');
+    cut
+}
+
+/// Search engines show about this much of a description.
+pub const META_DESCRIPTION_CHARS: usize = 160;
 
 pub fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
@@ -445,11 +540,51 @@ impl StoryCard {
     }
 }
 
-/// Home page order: breadth of coverage, discounted by age.
-pub fn home_score(head: &StoryHead, now: DateTime<Utc>, half_life_hours: f64) -> f64 {
-    let age_hours = ((now - head.last_updated).num_seconds().max(0) as f64) / 3600.0;
-    let breadth = (1.0 + f64::from(head.outlets)).ln();
-    breadth * 0.5f64.powf(age_hours / half_life_hours.max(0.1))
+/// How the home page ranks a story: the rule the page states.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HomeRank {
+    /// Distinct outlets, each weighted by how recent its latest article is.
+    pub breadth: f64,
+    /// Only opinion or analysis, from one outlet: ranked after the news.
+    pub single_source_opinion: bool,
+}
+
+impl HomeRank {
+    /// The order key: news before single-source opinion, then breadth.
+    pub fn order(&self, other: &HomeRank) -> std::cmp::Ordering {
+        self.single_source_opinion.cmp(&other.single_source_opinion).then(other.breadth.total_cmp(&self.breadth))
+    }
+}
+
+/// Ranks a story by how widely it is covered recently: every outlet counts
+/// once, with weight one half for every `half_life_hours` its latest
+/// article is older than `newest` (the newest article among the stories
+/// ranked, not the clock, so an archive ranks the same as a live feed).
+/// Wire copies count for the outlet that ran them: running a story is
+/// covering it.
+pub fn home_rank(story: &StoryRecord, newest: DateTime<Utc>, half_life_hours: f64) -> HomeRank {
+    let mut latest: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    let mut news = false;
+    for member in &story.articles {
+        let article = &member.article.article;
+        news |= article.kind() == ArticleKind::News;
+        let seen = latest.entry(article.outlet.as_str()).or_insert(article.published);
+        *seen = (*seen).max(article.published);
+    }
+    let half_life = half_life_hours.max(0.1);
+    let breadth = latest
+        .values()
+        .map(|&time| {
+            let hours = (newest - time).num_seconds().max(0) as f64 / 3600.0;
+            0.5f64.powf(hours / half_life)
+        })
+        .sum();
+    HomeRank { breadth, single_source_opinion: !news && latest.len() <= 1 }
+}
+
+/// The newest article of `stories`: the "now" the home page ranks from.
+pub fn newest_article(stories: &[StoryRecord]) -> Option<DateTime<Utc>> {
+    stories.iter().flat_map(|story| story.articles.iter().map(|m| m.article.article.published)).max()
 }
 
 /// An outlet as a badge next to its headline.
@@ -683,6 +818,27 @@ mod tests {
         assert_eq!(timeline.hours_per_column, 3);
         assert_eq!(timeline.columns.len(), 34);
         assert_eq!(timeline.peak, 3);
+        assert_eq!(timeline.columns[0].title, "10 Mar 00:00 UTC: 3 articles (3 left)");
+        assert!(!timeline.labelled, "34 columns carry their counts in titles");
+        let labels: Vec<&str> = timeline.ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["10 Mar", "11 Mar", "12 Mar", "13 Mar", "14 Mar"]);
         assert!(Timeline::new(&[]).is_none());
+    }
+
+    #[test]
+    fn short_timelines_label_hours_and_every_bar() {
+        let start = DateTime::parse_from_rfc3339("2026-03-10T09:00:00Z").map(|t| t.to_utc()).unwrap_or_default();
+        let hour = |h: i64, left: u32, right: u32| TimelineHour {
+            hour: start + Duration::hours(h),
+            articles: LeanCounts { left, right, ..LeanCounts::default() },
+        };
+        let timeline = Timeline::new(&[hour(0, 1, 0), hour(3, 2, 1), hour(5, 0, 1)]).expect("a timeline");
+        assert!(timeline.labelled);
+        assert_eq!(timeline.columns.len(), 6);
+        assert_eq!(timeline.columns[3].title, "10 Mar 12:00 UTC: 3 articles (2 left, 1 right)");
+        let labels: Vec<&str> = timeline.ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["09:00", "10:00", "11:00", "12:00", "13:00", "14:00"]);
+        assert_eq!(timeline.ticks[0].x, 100.0 / 12.0, "under the middle of its column");
+        assert_eq!(timeline.ticks[0].anchor, "middle", "far enough from the edge to be centred");
     }
 }

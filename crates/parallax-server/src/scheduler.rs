@@ -65,7 +65,9 @@ impl Progress for MetricsProgress<'_> {
             }
             FeedOutcome::Failed { reason } => {
                 m.feeds_failed.fetch_add(1, Relaxed);
-                tracing::warn!(feed = feed_url, "failed: {reason}");
+                // Summed up by cause after the round (`Scheduler::record`):
+                // 192 lines of one DNS error tell an operator nothing.
+                tracing::info!(feed = feed_url, "failed: {reason}");
             }
             FeedOutcome::Skipped { .. } => return,
         }
@@ -209,6 +211,7 @@ impl Scheduler {
                 let report = parallax_ingest::run_stages(store.as_mut(), round, stages, &runtime);
                 let outlets = store.outlets().map_err(|e| e.to_string())?;
                 state.publish(&outlets, store.counts().map_err(|e| e.to_string())?, report.changed());
+                state.publish_feed_health(&store.feeds(None).map_err(|e| e.to_string())?);
                 Ok((feeds_due, report))
             }));
             let outcome = outcome.unwrap_or_else(|panic| {
@@ -241,6 +244,14 @@ impl Scheduler {
         if status.error.is_some() {
             tracing::error!("refresh round failed: {}", status.error.as_deref().unwrap_or_default());
             metrics.refresh_errors.fetch_add(1, Relaxed);
+        }
+        match &status.offline {
+            Some(offline) => tracing::warn!("{offline}"),
+            None => {
+                for (cause, count) in &status.failure_causes {
+                    tracing::warn!("{count} feed(s) failed: {cause}; see /status or `parallax feeds --failed`");
+                }
+            }
         }
         metrics.refresh_rounds.fetch_add(1, Relaxed);
         metrics.refresh_round.observe(std::time::Duration::from_secs_f64(status.seconds.max(0.0)));

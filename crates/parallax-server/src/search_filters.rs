@@ -105,7 +105,7 @@ pub(crate) fn filtered(mut results: SearchResults, filters: &SearchFilters) -> S
 pub async fn filtered_search(state: &AppState, params: &Params) -> Result<Found, AppError> {
     let text = params::query_text(params.get("q")?, state.config.max_query_chars)?;
     let filters = SearchFilters::from_params(params, state)?;
-    let results = filtered(search_stories(state, text.clone()).await?, &filters);
+    let results = filtered(search_stories(state, text.clone(), 0, state.config.search_results).await?, &filters);
     let heads = results.stories.into_iter().map(|(_, head)| head).collect();
     Ok(Found { text, filters, heads, timed_out: results.timed_out })
 }

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use parallax_core::{Rating, outlet_domain};
 use parallax_ingest::fulltext::RobotsCache;
-use parallax_ingest::{FeedOutcome, IngestOptions, NetworkSupply, Progress, Round};
+use parallax_ingest::{FeedOutcome, IngestOptions, NetworkSupply, Progress, Round, Stage};
 use parallax_store::{FeedStatus, Store};
 
 use crate::data_dir::{load_config, open_existing_store, open_store};
@@ -78,7 +78,7 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
         search: None,
     };
     let report = parallax_ingest::run_round(store.as_mut(), round, runtime.handle());
-    progress.bar.finish_and_clear();
+    progress.finish();
     for line in report.lines() {
         println!("{line}");
     }
@@ -114,26 +114,55 @@ pub fn register_feeds(store: &mut dyn Store, opml: &[PathBuf]) -> Result<Option<
     Ok(Some(urls))
 }
 
-/// Draws a progress bar on stderr; hidden when stderr is not a terminal.
+/// One progress display through every stage of a round, on stderr: the
+/// stage, its count, rate and elapsed time; each finished stage leaves a
+/// line above the bar. Hidden when stderr is not a terminal, or with
+/// `--quiet`.
 struct BarProgress {
     bar: ProgressBar,
+    /// The stage being drawn and when it began, for the line it leaves.
+    current: std::sync::Mutex<Option<(&'static str, std::time::Instant)>>,
 }
 
 impl BarProgress {
     fn new(quiet: bool) -> BarProgress {
-        let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
+        use std::io::IsTerminal;
+        let bar = if quiet || !std::io::stderr().is_terminal() { ProgressBar::hidden() } else { ProgressBar::new(0) };
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} feeds  {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} {prefix:>9} [{elapsed_precise}] {bar:30} {pos}/{len} ({per_sec}, eta {eta})  {wide_msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
-        BarProgress { bar }
+        BarProgress { bar, current: std::sync::Mutex::new(None) }
+    }
+
+    /// Leaves a line for the stage that ends and starts drawing `name`.
+    fn begin(&self, name: &'static str, total: usize) {
+        let mut current = self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((previous, began)) = current.take() {
+            let seconds = began.elapsed().as_secs_f64();
+            let done = self.bar.position();
+            let rate = if seconds > 0.0 { done as f64 / seconds } else { 0.0 };
+            self.bar.println(format!("{previous:>9}: {done} in {seconds:.1} s ({rate:.1}/s)"));
+        }
+        *current = Some((name, std::time::Instant::now()));
+        self.bar.reset();
+        self.bar.set_length(total as u64);
+        self.bar.set_prefix(name);
+        self.bar.set_message("");
+    }
+
+    fn finish(&self) {
+        self.begin("done", 0);
+        self.bar.finish_and_clear();
     }
 }
 
 impl Progress for BarProgress {
     fn started(&self, feeds: usize) {
-        self.bar.set_length(feeds as u64);
+        self.begin("feeds", feeds);
     }
 
     fn feed_done(&self, feed_url: &str, outcome: &FeedOutcome) {
@@ -149,6 +178,20 @@ impl Progress for BarProgress {
             FeedOutcome::Skipped { until } => tracing::info!(feed = feed_url, %until, "backing off"),
         }
         self.bar.set_message(feed_url.to_string());
+    }
+
+    fn stage_started(&self, stage: Stage, total: usize) {
+        let same = self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner).map(|(name, _)| name)
+            == Some(stage.as_str());
+        if same {
+            self.bar.set_length(total as u64);
+        } else {
+            self.begin(stage.as_str(), total);
+        }
+    }
+
+    fn stage_advanced(&self, done: usize) {
+        self.bar.set_position(done as u64);
     }
 }
 
@@ -377,11 +420,14 @@ pub fn feeds(data_dir: &Path, args: FeedsArgs) -> Result<()> {
     if let Some(dir) = &args.quarantined {
         return write_quarantined(store.as_ref(), dir);
     }
+    let feeds = store.feeds(None)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    for feed in store.feeds(None)? {
-        if args.failed && feed.status != FeedStatus::Failed {
-            continue;
-        }
+    if args.failed {
+        write_failed_feeds(&mut out, &feeds)?;
+        out.flush()?;
+        return Ok(());
+    }
+    for feed in &feeds {
         let last = feed.last_fetched.map_or_else(|| "never".to_string(), |t| t.to_rfc3339());
         write!(out, "{:<13} errors {:>3}  last {last}  {}", feed.status.as_str(), feed.error_count, feed.source.url)?;
         if let (FeedStatus::Failed, Some(error)) = (feed.status, &feed.last_error) {
@@ -390,6 +436,33 @@ pub fn feeds(data_dir: &Path, args: FeedsArgs) -> Result<()> {
         writeln!(out)?;
     }
     out.flush()?;
+    Ok(())
+}
+
+/// The failing feeds grouped by cause, largest group first, each feed with
+/// its error count and the innermost reason; then the diagnosis when most
+/// feeds fail for one network cause.
+fn write_failed_feeds(out: &mut impl Write, feeds: &[parallax_store::FeedRecord]) -> Result<()> {
+    let failing: Vec<&parallax_store::FeedRecord> =
+        feeds.iter().filter(|feed| feed.status == FeedStatus::Failed).collect();
+    let errors: std::collections::HashMap<&str, u32> =
+        failing.iter().map(|feed| (feed.source.url.as_str(), feed.error_count)).collect();
+    let groups = parallax_ingest::group_failures(
+        failing.iter().map(|feed| (feed.source.url.as_str(), feed.last_error.as_deref().unwrap_or_default())),
+    );
+    writeln!(out, "{} of {} feeds failing, by cause:", failing.len(), feeds.len())?;
+    for group in &groups {
+        let count = group.feeds.len();
+        writeln!(out, "\n{} ({count} feed{})", group.cause.describe(), if count == 1 { "" } else { "s" })?;
+        for (url, reason) in &group.feeds {
+            let innermost = reason.rsplit(": ").next().unwrap_or(reason);
+            let errors = errors.get(url.as_str()).copied().unwrap_or_default();
+            writeln!(out, "  {url}  ({errors} error{}: {innermost})", if errors == 1 { "" } else { "s" })?;
+        }
+    }
+    if let Some(diagnosis) = parallax_ingest::OfflineDiagnosis::of(&groups, feeds.len()) {
+        writeln!(out, "\n{}", diagnosis.message())?;
+    }
     Ok(())
 }
 

@@ -192,3 +192,12 @@ pub fn demo_state(dir: &Path) -> (SqliteStore, Vec<String>, Arc<AppState>) {
     ));
     (writer, urls, state)
 }
+
+/// Records a failed fetch with `error` for every feed in `dir`'s store.
+pub fn fail_feeds(dir: &Path, error: &str) {
+    let mut store = SqliteStore::open(&dir.join(parallax_server::server::DATABASE_FILE)).expect("open store");
+    for feed in store.feeds(None).expect("feeds") {
+        let record = parallax_store::FetchRecord::Failed { error: error.to_string(), next_fetch: None };
+        store.record_fetch(&feed.source.url, Utc::now(), &record).expect("record the failure");
+    }
+}

@@ -261,7 +261,9 @@ impl IngestRun {
                     panic!("unexpected articles line {line:?}");
                 };
                 (run.articles_new, run.articles_duplicate) = (new, duplicate);
-            } else if ["full text: ", "views: ", "round: "].iter().any(|prefix| line.starts_with(prefix)) {
+            } else if ["full text: ", "views: ", "round: ", "feeds failed, "].iter().any(|p| line.starts_with(p))
+                || line.contains(" feeds cannot be fetched because ")
+            {
                 continue;
             } else if let Some(rest) = line.strip_prefix("stories: ") {
                 let [placed, new, _copies, _merges, _replayed, _windows] = numbers(rest)[..] else {
