@@ -1,14 +1,31 @@
 #!/usr/bin/env bash
-# Load test of `parallax serve` (a benchmark: it prints figures, asserts
-# nothing). Generates a synthetic corpus straight through the Store trait
-# (ARTICLES articles in stories of 1-15, with precomputed views), starts the
-# server on loopback without feed refresh, and runs wrk from a second
-# process against the story page, the story API object and the home page.
+# Load and abuse test of `parallax serve` (a benchmark: it prints figures,
+# asserts nothing). Generates a synthetic corpus straight through the Store
+# trait (ARTICLES articles, two per story on average, English-like text,
+# with precomputed views), starts the server on loopback without feed
+# refresh, and runs wrk from a second process, on the same machine, against:
 #
-#   scripts/bench-serve.sh                   # 100,000 articles, 500 connections, 20 s each
-#   ARTICLES=20000 DURATION=5s scripts/bench-serve.sh
+#   - /stories/{id} over random ids, as a browser asks (gzip, br) and plainly
+#   - /api/v1/stories/{id} over random ids
+#   - /api/v1/stories?limit=50
+#   - /api/v1/search over 15 common queries
+#   - / (the home page)
 #
-# Needs wrk (apt-get install -y wrk) and curl. Traffic goes to 127.0.0.1 only.
+# then sends each pathological query of scripts/pathological-queries.txt
+# once, printing its status, time, whether it timed out, and the server's
+# CPU while it ran and in the second after; and reports the server's memory
+# and the search index's size; then holds IDLE (20,000) idle connections
+# open and asks for one story page. With CACHE_OFF=1 the page cache is off
+# (server.page_cache_entries = 0): every request pays for its read, render
+# and compression, which is what a request costs the first time.
+#
+#   scripts/bench-serve.sh                          # 100,000 articles, 500 connections, 20 s each
+#   ARTICLES=1000000 scripts/bench-serve.sh         # a million (about 2 GB of disk while it runs)
+#   BASELINE=/path/to/old/parallax scripts/bench-serve.sh   # the same runs against another build, after
+#   ARTICLES=20000 DURATION=5s WARMUP=2s scripts/bench-serve.sh
+#
+# Needs wrk (apt-get install -y wrk), curl and python3. Traffic goes to
+# 127.0.0.1 only. Everything it writes is deleted at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,12 +35,15 @@ DURATION=${DURATION:-20s}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-5s}
 PORT=${PORT:-18181}
-# Rendered story pages kept in memory (server.page_cache_entries); the
-# default 4096 holds a third of the 100,000-article corpus's stories, 0 turns
-# the cache off.
-PAGE_CACHE_ENTRIES=${PAGE_CACHE_ENTRIES:-4096}
+CACHE_OFF=${CACHE_OFF:-0}
+BASELINE=${BASELINE:-}
+# Seconds a pathological query may take before curl gives up on it; the
+# baseline's were not run by default (one held 5.4 GB and both cores for
+# minutes): BASELINE_PATHOLOGICAL=1 runs them.
+PATHOLOGICAL_TIMEOUT=${PATHOLOGICAL_TIMEOUT:-60}
+BASELINE_PATHOLOGICAL=${BASELINE_PATHOLOGICAL:-0}
 
-for tool in wrk curl; do
+for tool in wrk curl python3; do
     command -v "$tool" >/dev/null || { echo "bench-serve: $tool is needed (apt-get install -y $tool)" >&2; exit 1; }
 done
 
@@ -41,19 +61,11 @@ trap cleanup EXIT
 
 echo "== corpus: $ARTICLES articles"
 start=$(date +%s%N)
-"$target_dir/release/examples/bench_corpus" "$work/data" "$ARTICLES" > "$work/ids.txt"
-echo "generated in $(( ($(date +%s%N) - start) / 1000000 )) ms; $(wc -l < "$work/ids.txt") stories"
+"$target_dir/release/examples/bench_corpus" "$work/corpus" "$ARTICLES" > "$work/ids.txt"
+echo "generated in $(( ($(date +%s%N) - start) / 1000000 )) ms; $(wc -l < "$work/ids.txt") stories; database $(du -sh "$work/corpus" | cut -f1)"
 
-printf '[server]\npage_cache_entries = %s\n' "$PAGE_CACHE_ENTRIES" > "$work/data/parallax.toml"
-"$target_dir/release/parallax" --data-dir "$work/data" serve --no-refresh --listen "127.0.0.1:$PORT" 2> "$work/server.log" &
-server=$!
-for _ in $(seq 1 600); do
-    curl -sf "http://127.0.0.1:$PORT/status" > /dev/null && break
-    sleep 0.5
-done
-curl -sf "http://127.0.0.1:$PORT/status" > /dev/null || { cat "$work/server.log"; echo "bench-serve: server did not start" >&2; exit 1; }
-
-# wrk picks a random story per request from the generated ids.
+# wrk picks a random story per request from the generated ids, or walks a
+# list of paths in turn.
 cat > "$work/stories.lua" <<'LUA'
 local ids = {}
 for line in io.lines(os.getenv("IDS")) do ids[#ids + 1] = line end
@@ -63,22 +75,145 @@ request = function()
   return wrk.format("GET", prefix .. ids[math.random(#ids)])
 end
 LUA
+# The warm-up walks every story once in order (then around again), so the
+# measured run finds every page kept, as on a site that has been up a while.
+cat > "$work/walk.lua" <<'LUA'
+local ids = {}
+for line in io.lines(os.getenv("IDS")) do ids[#ids + 1] = line end
+local prefix = os.getenv("PREFIX")
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", prefix .. ids[(i % #ids) + 1])
+end
+LUA
+cat > "$work/paths.lua" <<'LUA'
+local paths = {}
+for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1])
+end
+LUA
+printf '/api/v1/search?q=%s\n' election budget storm court bridge hospital police market energy housing \
+    wildfire vaccine summit protest inflation > "$work/searches.txt"
 
-run() {
-    local label=$1 prefix=$2
+load() {
+    local label=$1 script=$2 target=$3
+    shift 3
     echo
-    echo "== $label: random stories, $CONNECTIONS connections, $THREADS threads, $DURATION, page cache $PAGE_CACHE_ENTRIES"
-    # Unreported warm-up: the page cache fills, as it would on a live site.
-    IDS="$work/ids.txt" PREFIX="$prefix" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" \
-        -s "$work/stories.lua" "http://127.0.0.1:$PORT" > /dev/null
-    IDS="$work/ids.txt" PREFIX="$prefix" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
-        -s "$work/stories.lua" "http://127.0.0.1:$PORT" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx|Socket errors"
+    echo "-- $label: $CONNECTIONS connections, $THREADS threads, $DURATION"
+    # Unreported warm-up: caches fill, as they would on a live site.
+    if [ "$script" = "$work/stories.lua" ]; then
+        local walk=$(( $(wc -l < "$work/ids.txt") / 800 + 2 ))
+        wrk -t"$THREADS" -c50 -d"${walk}s" "$@" -s "$work/walk.lua" "$target" > /dev/null
+    fi
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$@" ${script:+-s "$script"} "$target" > /dev/null
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" ${script:+-s "$script"} "$target" \
+        | grep -E "Latency|50%|90%|99%|Requests/sec|Transfer/sec|Non-2xx|Socket errors"
 }
 
-run "story page /stories/{id}" "/stories/"
-run "story API /api/v1/stories/{id}" "/api/v1/stories/"
-echo
-echo "== home page /: $CONNECTIONS connections, $THREADS threads, $DURATION"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$PORT/" > /dev/null
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$PORT/" \
-    | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx|Socket errors"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+pathological() {
+    echo
+    echo "-- pathological queries, one at a time (status, time, timed out, hits, server CPU during and in the next second)"
+    while IFS= read -r query; do
+        case "$query" in ''|'#'*) continue ;; esac
+        local encoded before after later reply code
+        encoded=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$query")
+        before=$(cpu_ticks "$server")
+        reply=$(curl -s -m "$PATHOLOGICAL_TIMEOUT" -w '\n%{http_code} %{time_total}' "http://127.0.0.1:$PORT/api/v1/search?q=$encoded")
+        after=$(cpu_ticks "$server")
+        sleep 1
+        later=$(cpu_ticks "$server")
+        code=$(tail -n 1 <<< "$reply")
+        printf '%3s %9ss timed_out=%-5s hits=%-2s cpu=%6d ms next_1s=%5d ms  %s\n' "${code% *}" "${code#* }" \
+            "$(head -n -1 <<< "$reply" | grep -o '"timed_out":[a-z]*' | cut -d: -f2 || echo -)" \
+            "$(head -n -1 <<< "$reply" | grep -o '"id":' | wc -l)" \
+            $(( (after - before) * 1000 / $(getconf CLK_TCK) )) $(( (later - after) * 1000 / $(getconf CLK_TCK) )) "$query"
+    done < scripts/pathological-queries.txt
+}
+
+# IDLE connections opened and left silent (two client processes, each
+# under its own file-descriptor limit), then one reader asks for a story
+# page while they are held: before issue 19 she got no answer.
+IDLE=${IDLE:-20000}
+idle_flood() {
+    echo
+    echo "-- $IDLE idle connections held open, then one normal request"
+    cat > "$work/idle.py" <<'PY'
+import resource, socket, sys, time
+count, port, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+held, refused = [], 0
+for _ in range(count):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        held.append(s)
+    except OSError:
+        refused += 1
+        if refused >= 20:  # the server no longer accepts: each try would wait its 5 s
+            break
+open(ready, "w").write(f"{len(held)} {refused}\n")
+time.sleep(float(sys.argv[4]))
+PY
+    local half=$(( IDLE / 2 )) id
+    id=$(head -n 1 "$work/ids.txt")
+    python3 "$work/idle.py" "$half" "$PORT" "$work/idle-a" 25 & local a=$!
+    python3 "$work/idle.py" "$(( IDLE - half ))" "$PORT" "$work/idle-b" 25 & local b=$!
+    for _ in $(seq 1 200); do [ -s "$work/idle-a" ] && [ -s "$work/idle-b" ] && break; sleep 0.1; done
+    echo "opened (held refused): $(cat "$work/idle-a") + $(cat "$work/idle-b")"
+    curl -s -o /dev/null -m 20 -w "GET /stories/$id while they are held: %{http_code} in %{time_total} s\n" \
+        "http://127.0.0.1:$PORT/stories/$id" || echo "GET /stories/$id while they are held: no answer in 20 s"
+    curl -s -m 20 "http://127.0.0.1:$PORT/metrics" | grep -E '^parallax_connections_(open|shed_total) ' | tr '\n' ' '
+    echo
+    kill "$a" "$b" 2>/dev/null || true
+    wait "$a" "$b" 2>/dev/null || true
+    rm -f "$work/idle-a" "$work/idle-b"
+}
+
+bench() {
+    local label=$1 binary=$2
+    local data="$work/data-$label"
+    cp -r "$work/corpus" "$data"
+    if [ "$CACHE_OFF" = 1 ]; then printf '[server]\npage_cache_entries = 0\n' > "$data/parallax.toml"; fi
+    echo
+    echo "== $label: $binary${CACHE_OFF:+ (CACHE_OFF=$CACHE_OFF)}"
+    start=$(date +%s%N)
+    "$binary" --data-dir "$data" serve --no-refresh --listen "127.0.0.1:$PORT" 2> "$work/server-$label.log" &
+    server=$!
+    for _ in $(seq 1 3600); do
+        curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/v1/stories?limit=1" && break
+        sleep 0.5
+    done
+    curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/v1/stories?limit=1" \
+        || { cat "$work/server-$label.log"; echo "bench-serve: server did not start" >&2; exit 1; }
+    echo "serving after $(( ($(date +%s%N) - start) / 1000000 )) ms (the search index built); index $(du -sh "$data/search" | cut -f1)"
+
+    IDS="$work/ids.txt" PREFIX="/stories/" load "story page /stories/{id}, random ids, as a browser (gzip, br)" \
+        "$work/stories.lua" "http://127.0.0.1:$PORT" -H "Accept-Encoding: gzip, deflate, br"
+    IDS="$work/ids.txt" PREFIX="/stories/" load "story page /stories/{id}, random ids, uncompressed" \
+        "$work/stories.lua" "http://127.0.0.1:$PORT"
+    IDS="$work/ids.txt" PREFIX="/api/v1/stories/" load "story object /api/v1/stories/{id}, random ids, gzip" \
+        "$work/stories.lua" "http://127.0.0.1:$PORT" -H "Accept-Encoding: gzip"
+    load "story listing /api/v1/stories?limit=50, gzip" "" "http://127.0.0.1:$PORT/api/v1/stories?limit=50" \
+        -H "Accept-Encoding: gzip"
+    PATHS="$work/searches.txt" load "search /api/v1/search, 15 common queries in turn, gzip" "$work/paths.lua" \
+        "http://127.0.0.1:$PORT" -H "Accept-Encoding: gzip"
+    load "home page /, gzip" "" "http://127.0.0.1:$PORT/" -H "Accept-Encoding: gzip"
+    if [ "$label" != baseline ] || [ "$BASELINE_PATHOLOGICAL" = 1 ]; then pathological; fi
+    idle_flood
+    echo
+    echo "server memory: $(grep -E 'VmRSS|VmHWM' "/proc/$server/status" | tr -s ' \t' ' ' | tr '\n' ' ')"
+    echo "search index: $(du -sh "$data/search" | cut -f1)"
+    kill "$server"
+    wait "$server" 2>/dev/null || true
+    server=""
+    rm -rf "$data"
+}
+
+bench "this build" "$target_dir/release/parallax"
+if [ -n "$BASELINE" ]; then bench "baseline" "$BASELINE"; fi

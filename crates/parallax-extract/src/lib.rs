@@ -266,9 +266,10 @@ fn run_trafilatura(html: &str, url: Option<&url::Url>, with_fallbacks: bool) -> 
 }
 
 /// One paragraph per non-blank line, whitespace collapsed, paragraphs
-/// separated by a blank line.
+/// separated by a blank line; bidi and invisible controls removed, as from
+/// every plain-text field (a U+202E in a page reordered the text after it).
 fn plain_text(formatted: &str) -> String {
-    formatted
+    parallax_core::text::strip_invisible_controls(formatted)
         .lines()
         .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|paragraph| !paragraph.is_empty())
@@ -277,6 +278,7 @@ fn plain_text(formatted: &str) -> String {
 }
 
 fn non_empty(text: &str) -> Option<String> {
+    let text = parallax_core::text::strip_invisible_controls(text);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     (!text.is_empty()).then_some(text)
 }

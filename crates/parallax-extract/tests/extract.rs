@@ -112,6 +112,18 @@ fn each_extractor_alone_also_finds_the_story() {
 }
 
 #[test]
+fn bidi_and_invisible_controls_are_removed_from_the_text() {
+    let html = std::fs::read_to_string(testdata("news_article.html")).expect("fixture");
+    let html = html.replacen("<p>The council", "<p>\u{202e}The\u{200b} council\u{2066}", 1);
+    for extractor in [ExtractorChoice::DomSmoothie, ExtractorChoice::Trafilatura] {
+        let config = ExtractConfig { extractor, ..ExtractConfig::default() };
+        let extracted = extract(&html, None, &config).expect("extracts");
+        assert!(extracted.text.contains("The council of Port Elspeth"), "{extractor:?}: {}", extracted.text);
+        assert!(!extracted.text.contains(['\u{202e}', '\u{200b}', '\u{2066}']), "{extractor:?}");
+    }
+}
+
+#[test]
 fn a_page_without_an_article_is_an_error() {
     let html = std::fs::read_to_string(testdata("cookie_wall.html")).expect("fixture");
     let error = extract(&html, None, &ExtractConfig::default()).expect_err("no article");

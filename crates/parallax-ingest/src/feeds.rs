@@ -86,12 +86,18 @@ async fn fetch_and_store_with(
     // Only failing feeds wait: a healthy feed's next_fetch is the
     // publisher's refresh hint, which the scheduler honours, not a reason to
     // skip a fetch someone asked for.
+    // A feed whose last fetch could not be stored waits too, or a failing
+    // store would have every feed downloaded again at every round.
+    let unstored = options.unstored.as_deref();
+    let unstored_until = |feed: &FeedRecord| unstored.and_then(|u| u.backing_off_until(&feed.source.url, now));
     let (due, waiting): (Vec<_>, Vec<_>) = feeds.into_iter().partition(|feed| {
-        options.ignore_backoff || feed.consecutive_failures == 0 || feed.next_fetch.is_none_or(|next| next <= now)
+        options.ignore_backoff
+            || ((feed.consecutive_failures == 0 || feed.next_fetch.is_none_or(|next| next <= now))
+                && unstored_until(feed).is_none())
     });
     progress.started(due.len() + waiting.len());
     for feed in waiting {
-        let until = feed.next_fetch.unwrap_or(now);
+        let until = unstored_until(&feed).or(feed.next_fetch).unwrap_or(now);
         summary.skipped += 1;
         progress.feed_done(&feed.source.url, &FeedOutcome::Skipped { until });
     }
@@ -146,9 +152,27 @@ async fn fetch_and_store_with(
                 },
             }
         }
-        let outcomes = commit_group(store, &group, config)?;
+        let outcomes = match commit_group(store, &group, config) {
+            Ok(outcomes) => outcomes,
+            Err(error) => {
+                // Nothing more can be stored this round: what was fetched,
+                // and what is still arriving, backs off until a later one.
+                if let Some(unstored) = unstored {
+                    for done in &group {
+                        unstored.failed_to_store(&done.feed.source.url, done.at, &config.fetch);
+                    }
+                    while let Some(done) = receiver.recv().await {
+                        unstored.failed_to_store(&done.feed.source.url, done.at, &config.fetch);
+                    }
+                }
+                return Err(error);
+            }
+        };
         summary.commits += 1;
         for (done, outcome) in group.drain(..).zip(outcomes) {
+            if let Some(unstored) = unstored {
+                unstored.stored(&done.feed.source.url);
+            }
             summary.count(&done.feed.source.url, &outcome);
             if matches!(done.fetched, Fetched::Crashed { .. }) {
                 summary.quarantined += 1;

@@ -23,6 +23,7 @@ pub mod round;
 pub mod stories;
 mod summarizer;
 pub mod supply;
+mod unstored;
 pub mod views;
 
 use chrono::{DateTime, Utc};
@@ -34,6 +35,7 @@ pub use config::{Config, EmbedSettings};
 pub use round::{Round, RoundReport, SearchCatchUp, run_round};
 pub use summarizer::Summarizer;
 pub use supply::{FeedSupply, MemorySupply, NetworkSupply};
+pub use unstored::UnstoredFetches;
 
 /// What ingestion can fail with as a whole. A single feed's failure is never
 /// one of these: it is recorded and reported in [`IngestSummary::failed`].
@@ -101,6 +103,10 @@ pub struct IngestSummary {
 pub struct IngestOptions {
     /// Fetch feeds that are backing off too.
     pub ignore_backoff: bool,
+    /// Feeds fetched in earlier rounds whose storing failed; kept across
+    /// rounds by a caller that runs many (the server), so those feeds back
+    /// off instead of being downloaded again at every tick.
+    pub unstored: Option<std::sync::Arc<UnstoredFetches>>,
 }
 
 impl IngestSummary {

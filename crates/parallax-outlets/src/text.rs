@@ -71,8 +71,10 @@ pub fn is_iso_date(text: &str) -> bool {
     matches!((digits(0..4), digits(5..7), digits(8..10)), (Some(_), Some(1..=12), Some(1..=31)))
 }
 
-/// A trimmed field, or `None` when it is empty.
+/// A trimmed field without bidi or invisible controls (a name with U+202E
+/// would reorder what a page prints beside it), or `None` when it is empty.
 pub fn field(value: &str) -> Option<String> {
+    let value = parallax_core::text::strip_invisible_controls(value);
     let value = value.trim();
     (!value.is_empty()).then(|| value.to_string())
 }
@@ -97,6 +99,12 @@ mod tests {
         assert_eq!(date_in_file_name("/data/2023-01-01/ratings-2024-05-01.csv").as_deref(), Some("2024-05-01"));
         assert_eq!(date_in_file_name("ratings-2024-13-01.csv"), None);
         assert_eq!(date_in_file_name("ratings.csv"), None);
+    }
+
+    #[test]
+    fn fields_lose_bidi_and_invisible_controls() {
+        assert_eq!(field(" \u{202e}Daily News\u{200b} ").as_deref(), Some("Daily News"));
+        assert_eq!(field("\u{2066}\u{feff}"), None);
     }
 
     #[test]

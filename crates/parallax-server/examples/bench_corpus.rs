@@ -1,6 +1,10 @@
 //! Writes a synthetic corpus for `scripts/bench-serve.sh`: outlets with
-//! ratings, ARTICLES articles grouped into stories of 1 to 15 articles, and
-//! each story's view, all through the `Store` trait. Prints the story ids,
+//! ratings, ARTICLES articles grouped into stories of 1 to 15 articles (two
+//! on average, as real stories are: 104,657 articles made 52,036 stories),
+//! and each story's view, all through the `Store` trait. Titles and
+//! snippets are English-like: topic words among common words drawn by
+//! frequency (Zipf), so stop words are everywhere, as in real text, and a
+//! phrase of them costs what it costs on real data. Prints the story ids,
 //! one a line, for the load generator to pick from.
 //!
 //! Usage: bench_corpus DATA_DIR ARTICLES [START]
@@ -34,10 +38,194 @@ impl Lcg {
 }
 
 const WORDS: &[&str] = &[
-    "council", "budget", "storm", "election", "court", "bridge", "hospital", "school", "river", "police", "tariff",
-    "minister", "senate", "strike", "market", "energy", "housing", "transit", "audit", "wildfire", "vaccine", "harbor",
-    "treaty", "summit", "protest", "airport", "factory", "farmers", "museum", "stadium",
+    "council",
+    "budget",
+    "storm",
+    "election",
+    "court",
+    "bridge",
+    "hospital",
+    "school",
+    "river",
+    "police",
+    "tariff",
+    "minister",
+    "senate",
+    "strike",
+    "market",
+    "energy",
+    "housing",
+    "transit",
+    "audit",
+    "wildfire",
+    "vaccine",
+    "harbor",
+    "treaty",
+    "summit",
+    "protest",
+    "airport",
+    "factory",
+    "farmers",
+    "museum",
+    "stadium",
+    "drought",
+    "pension",
+    "refinery",
+    "pipeline",
+    "railway",
+    "festival",
+    "embassy",
+    "merger",
+    "satellite",
+    "glacier",
+    "lawsuit",
+    "ceasefire",
+    "inflation",
+    "scandal",
+    "verdict",
+    "hurricane",
+    "earthquake",
+    "refugees",
+    "subsidy",
+    "curfew",
 ];
+
+/// Common English words, most frequent first (the order of their ranks in
+/// general text), drawn by Zipf's law to fill sentences.
+const COMMON: &[&str] = &[
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "is",
+    "that",
+    "for",
+    "it",
+    "as",
+    "was",
+    "with",
+    "be",
+    "by",
+    "on",
+    "not",
+    "he",
+    "this",
+    "are",
+    "or",
+    "his",
+    "from",
+    "at",
+    "which",
+    "but",
+    "have",
+    "an",
+    "had",
+    "they",
+    "you",
+    "were",
+    "their",
+    "one",
+    "all",
+    "we",
+    "can",
+    "her",
+    "has",
+    "there",
+    "been",
+    "if",
+    "more",
+    "when",
+    "will",
+    "would",
+    "who",
+    "so",
+    "no",
+    "said",
+    "officials",
+    "new",
+    "after",
+    "year",
+    "people",
+    "city",
+    "state",
+    "government",
+    "week",
+    "report",
+    "two",
+    "first",
+    "last",
+    "over",
+    "could",
+    "about",
+    "than",
+    "into",
+    "other",
+    "some",
+    "what",
+    "time",
+    "up",
+    "out",
+    "them",
+    "only",
+    "its",
+    "also",
+    "may",
+    "local",
+    "public",
+    "plan",
+    "since",
+    "before",
+    "while",
+    "under",
+    "three",
+    "months",
+    "told",
+    "reporters",
+    "statement",
+    "expected",
+    "according",
+    "residents",
+    "later",
+];
+
+/// Draws words by rank with probability proportional to 1 / (rank + 1).
+struct Zipf {
+    cumulative: Vec<f64>,
+}
+
+impl Zipf {
+    fn new(words: usize) -> Zipf {
+        let mut total = 0.0;
+        let cumulative = (0..words)
+            .map(|rank| {
+                total += 1.0 / (rank as f64 + 1.0);
+                total
+            })
+            .collect();
+        Zipf { cumulative }
+    }
+
+    fn draw(&self, rng: &mut Lcg) -> usize {
+        let total = self.cumulative.last().copied().unwrap_or(1.0);
+        let target = (rng.below(1 << 30) as f64 / f64::from(1u32 << 30)) * total;
+        self.cumulative.partition_point(|&c| c < target).min(self.cumulative.len() - 1)
+    }
+}
+
+/// A sentence of `length` words: common words, with a topic word in about
+/// one place in four.
+fn sentence(rng: &mut Lcg, zipf: &Zipf, topic: &[&str], length: usize) -> String {
+    let words: Vec<&str> = (0..length)
+        .map(|_| if rng.below(4) == 0 { topic[rng.below(topic.len() as u64) as usize] } else { COMMON[zipf.draw(rng)] })
+        .collect();
+    let mut text = words.join(" ");
+    if let Some(first) = text.get(..1) {
+        text = first.to_ascii_uppercase() + &text[1..];
+    }
+    text + "."
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -91,14 +279,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
 
-    // Stories: sizes 1..=15, each spread over a few hours, newest last.
+    // Stories: sizes 1..=15, two on average (each further article with
+    // odds of one half), each spread over a few hours, newest last.
     let mut sizes = Vec::new();
     let mut planned = 0;
     while planned < total {
-        let size = (1 + rng.below(15) as usize).min(total - planned);
+        let mut size = 1;
+        while size < 15 && rng.below(2) == 0 {
+            size += 1;
+        }
+        let size = size.min(total - planned);
         sizes.push(size);
         planned += size;
     }
+    let zipf = Zipf::new(COMMON.len());
     let mut articles = Vec::with_capacity(total);
     let mut story_of = Vec::with_capacity(total);
     for (story, &size) in sizes.iter().enumerate() {
@@ -108,11 +302,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let domain = &domains[rng.below(OUTLETS as u64) as usize];
             let index = articles.len();
             let url = format!("https://{domain}/{index}");
-            let title = format!("{} {} {}: report {story} part {n}", topic[0], topic[1], topic[2]);
-            let snippet = format!(
-                "The {} story number {story} continues as officials discuss the {} and the {}. More details emerged on the {} today.",
-                topic[0], topic[1], topic[2], topic[0]
-            );
+            let lead = sentence(&mut rng, &zipf, &topic, 5).trim_end_matches('.').to_lowercase();
+            let title = format!("{} {} {}: {lead} (story {story}, part {n})", topic[0], topic[1], topic[2]);
+            let snippet = [12, 16, 9]
+                .iter()
+                .map(|&length| {
+                    let length = length + rng.below(6) as usize;
+                    sentence(&mut rng, &zipf, &topic, length)
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
             articles.push(NewArticle {
                 outlet: domain.clone(),
                 feed: format!("https://{domain}/rss"),

@@ -1,22 +1,25 @@
 //! The open JSON API, `/api/v1/`: stories (the same objects as `parallax
 //! export stories`), outlets, search, and its OpenAPI description.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use parallax_core::{LeanCounts, Rating};
 use parallax_store::export::{rfc3339, story_json};
-use parallax_store::{FeedRecord, OutletRecord, StoryFilter, StoryHead};
+use parallax_store::{FeedRecord, OutletRecord, StoryFilter, StoryHead, StoryRecord};
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use crate::app::{AppState, Made, PageKey};
+use crate::cache::{self, Representation, Scope, Ticket};
 use crate::error::{ApiError, AppError};
 use crate::params::{self, Params};
+use crate::search::SearchError;
 
 /// Hand-written: it documents the contract, and a test checks that every
 /// route is in it.
@@ -45,59 +48,119 @@ pub fn head_json(head: &StoryHead) -> Value {
     })
 }
 
-/// `GET /api/v1/stories`: newest first, filtered, a page at a time.
+/// Answers with a kept representation, or the error as JSON.
+pub(crate) fn respond(headers: &HeaderMap, answer: Result<Arc<Representation>, AppError>) -> Response {
+    match answer {
+        Ok(representation) => representation.respond(headers),
+        Err(error) => ApiError(error).into_response(),
+    }
+}
+
+/// `GET /api/v1/stories`: newest first, filtered, a page at a time. Each
+/// story is the kept API object of `/api/v1/stories/{id}` spliced in, so a
+/// page of 50 costs a listing query and 50 cache lookups, not 50 reads and
+/// 50 serialisations (8-9 ms a page before).
 pub async fn stories(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let params = query_params(query)?;
-    params.reject_unknown(&["limit", "cursor", "blindspot", "outlet", "language", "since"])?;
-    let limit = params::limit(params.get("limit")?, state.config.api_default_limit, state.config.api_max_limit)?;
-    let after = params.get("cursor")?.map(params::cursor).transpose()?;
-    let filter = StoryFilter {
-        blindspot: params.get("blindspot")?.map(|raw| params::side("blindspot", raw)).transpose()?,
-        outlet: params.get("outlet")?.map(|raw| params::domain("outlet", raw)).transpose()?,
-        language: params.get("language")?.map(params::language).transpose()?,
-        since: params.get("since")?.map(params::since).transpose()?,
-    };
-    let (stories, next) = state
-        .pool
-        .read(move |store| {
-            let mut heads = store.story_heads(&filter, after, limit + 1)?;
-            let next = if heads.len() > limit {
-                heads.truncate(limit);
-                heads.last().map(StoryHead::cursor)
-            } else {
-                None
-            };
-            let mut stories = Vec::with_capacity(heads.len());
-            for head in &heads {
-                if let Some(story) = store.story(head.id)? {
-                    stories.push(story_json(&story));
+) -> Response {
+    let answer = async {
+        let params = query_params(query)?;
+        params.reject_unknown(&["limit", "cursor", "blindspot", "outlet", "language", "since"])?;
+        let limit = params::limit(params.get("limit")?, state.config.api_default_limit, state.config.api_max_limit)?;
+        let after = params.get("cursor")?.map(params::cursor).transpose()?;
+        let filter = StoryFilter {
+            blindspot: params.get("blindspot")?.map(|raw| params::side("blindspot", raw)).transpose()?,
+            outlet: params.get("outlet")?.map(|raw| params::domain("outlet", raw)).transpose()?,
+            language: params.get("language")?.map(params::language).transpose()?,
+            since: params.get("since")?.map(params::since).transpose()?,
+        };
+        let key = PageKey::Stories(format!("{limit} {after:?} {filter:?}"));
+        state
+            .cached(key, cache::JSON, async {
+                let mut cursors = state.pool.read(move |store| store.story_cursors(&filter, after, limit + 1)).await?;
+                let next = if cursors.len() > limit {
+                    cursors.truncate(limit);
+                    cursors.last().copied()
+                } else {
+                    None
+                };
+                let ids: Vec<i64> = cursors.iter().map(|c| c.id).collect();
+                let objects = story_objects(&state, &ids).await?;
+                let mut body = Vec::with_capacity(objects.iter().map(Bytes::len).sum::<usize>() + 64);
+                body.extend_from_slice(b"{\"stories\":[");
+                for (index, object) in objects.iter().enumerate() {
+                    if index > 0 {
+                        body.push(b',');
+                    }
+                    body.extend_from_slice(object);
                 }
+                body.extend_from_slice(b"],\"next_cursor\":");
+                body.extend_from_slice(json!(next.map(params::encode_cursor)).to_string().as_bytes());
+                body.push(b'}');
+                Ok(Made::listing(&state, Bytes::from(body)))
+            })
+            .await
+    };
+    respond(&headers, answer.await)
+}
+
+/// The API objects of `ids` (in order, minus stories gone), from the cache
+/// or, for those not kept, from one read.
+async fn story_objects(state: &AppState, ids: &[i64]) -> Result<Vec<Bytes>, AppError> {
+    let generation = state.snapshot().generation;
+    let ticket = state.cache.ticket(&PageKey::StoryObject(0), generation);
+    let mut objects: Vec<Option<Bytes>> =
+        ids.iter().map(|&id| state.cache.get(&PageKey::StoryObject(id), generation).map(|r| r.identity())).collect();
+    let missing: Vec<i64> = ids.iter().zip(&objects).filter(|(_, o)| o.is_none()).map(|(&id, _)| id).collect();
+    if !missing.is_empty() {
+        let stories = state
+            .pool
+            .read(move |store| {
+                let mut found = Vec::with_capacity(missing.len());
+                for id in missing {
+                    if let Some(story) = store.story(id)? {
+                        found.push(story);
+                    }
+                }
+                Ok(found)
+            })
+            .await?;
+        let mut made: HashMap<i64, Bytes> =
+            stories.iter().map(|story| (story.id, keep_story_object(state, story, ticket).identity())).collect();
+        for (object, id) in objects.iter_mut().zip(ids) {
+            if object.is_none() {
+                *object = made.remove(id);
             }
-            Ok((stories, next))
-        })
-        .await?;
-    Ok(Json(json!({ "stories": stories, "next_cursor": next.map(params::encode_cursor) })))
+        }
+    }
+    Ok(objects.into_iter().flatten().collect())
+}
+
+/// A story's API object, kept until the story changes.
+fn keep_story_object(state: &AppState, story: &StoryRecord, ticket: Ticket) -> Arc<Representation> {
+    let representation = Arc::new(Representation::new(cache::JSON, Bytes::from(story_json(story).to_string())));
+    let ttl = state.story_ttl(story.last_updated);
+    state.cache.put(PageKey::StoryObject(story.id), representation.clone(), Scope::Story(story.id), ttl, ticket);
+    representation
 }
 
 /// `GET /api/v1/stories/{id}`: the same object as one line of
 /// `parallax export stories`.
-pub async fn story(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let id = params::story_id(&id)?;
-    let generation = state.snapshot().generation;
-    let body = match state.story_objects.get(&id, generation) {
-        Some(body) => body,
-        None => {
-            let story = state.pool.read(move |store| store.story(id)).await?;
-            let story = story.ok_or_else(|| AppError::NotFound(format!("no story {id}")))?;
-            let body = Bytes::from(story_json(&story).to_string());
-            state.story_objects.put(id, generation, body.clone());
-            body
+pub async fn story(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let answer = async {
+        let id = params::story_id(&id)?;
+        let generation = state.snapshot().generation;
+        if let Some(kept) = state.cache.get(&PageKey::StoryObject(id), generation) {
+            return Ok(kept);
         }
+        let ticket = state.cache.ticket(&PageKey::StoryObject(id), generation);
+        let story = state.pool.read(move |store| store.story(id)).await?;
+        let story = story.ok_or_else(|| AppError::NotFound(format!("no story {id}")))?;
+        Ok(keep_story_object(&state, &story, ticket))
     };
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
+    respond(&headers, answer.await)
 }
 
 fn rating_json(rating: &Rating) -> Value {
@@ -172,62 +235,119 @@ pub(crate) async fn outlet_data(state: &AppState, raw: &str) -> Result<OutletDat
 
 /// `GET /api/v1/outlets/{domain}`: every provider's rating with its
 /// provenance, feeds, and recent stories.
-pub async fn outlet(State(state): State<Arc<AppState>>, Path(domain): Path<String>) -> Result<Json<Value>, ApiError> {
-    let data = outlet_data(&state, &domain).await?;
-    let record = &data.record;
-    Ok(Json(json!({
-        "domain": record.outlet.domain,
-        "name": record.outlet.name,
-        "ratings": record.ratings.iter().map(rating_json).collect::<Vec<_>>(),
-        "feeds": record.feeds.iter().map(feed_json).collect::<Vec<_>>(),
-        "articles": record.articles,
-        "recent_stories": data.recent.iter().map(head_json).collect::<Vec<_>>(),
-        "coverage_split": data.split,
-        "blindspot_stories": data.blindspots,
-    })))
+pub async fn outlet(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(domain): Path<String>) -> Response {
+    let key = PageKey::Outlet { api: true, domain: domain.to_ascii_lowercase() };
+    let answer = state.cached(key, cache::JSON, async {
+        let data = outlet_data(&state, &domain).await?;
+        let record = &data.record;
+        let body = json!({
+            "domain": record.outlet.domain,
+            "name": record.outlet.name,
+            "ratings": record.ratings.iter().map(rating_json).collect::<Vec<_>>(),
+            "feeds": record.feeds.iter().map(feed_json).collect::<Vec<_>>(),
+            "articles": record.articles,
+            "recent_stories": data.recent.iter().map(head_json).collect::<Vec<_>>(),
+            "coverage_split": data.split,
+            "blindspot_stories": data.blindspots,
+        });
+        Ok(Made::listing(&state, Bytes::from(body.to_string())))
+    });
+    respond(&headers, answer.await)
 }
 
-/// Runs a search and returns the live stories it found, best first.
-pub(crate) async fn search_stories(state: &AppState, text: String) -> Result<Vec<(f32, StoryHead)>, AppError> {
+/// What a search found: live stories, best first, and whether the search
+/// ran out of time.
+pub(crate) struct SearchResults {
+    pub stories: Vec<(f32, StoryHead)>,
+    pub timed_out: bool,
+}
+
+/// Runs a search when a slot is free (waiting `search_queue_ms` at most)
+/// and returns the live stories it found, best first.
+pub(crate) async fn search_stories(state: &AppState, text: String) -> Result<SearchResults, AppError> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let busy = || {
+        state.metrics.searches_busy.fetch_add(1, Relaxed);
+        AppError::Busy { what: "too many searches are running", retry_after: 1 }
+    };
+    let slot = match state.search_slots.clone().try_acquire_owned() {
+        Ok(slot) => slot,
+        Err(_) => {
+            let wait = Duration::from_millis(state.config.search_queue_ms);
+            match tokio::time::timeout(wait, state.search_slots.clone().acquire_owned()).await {
+                Ok(Ok(slot)) => slot,
+                _ => return Err(busy()),
+            }
+        }
+    };
     let search = state.search.clone();
     let limit = state.config.search_results;
-    let hits = tokio::task::spawn_blocking(move || search.search(&text, limit))
-        .await
-        .map_err(|e| crate::pool::PoolError::Crashed(e.to_string()))??;
-    let ids: Vec<i64> = hits.iter().map(|hit| hit.story).collect();
+    let limits = state.search_limits;
+    let searched = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        search.search(&text, limit, &limits)
+    })
+    .await
+    .map_err(|e| crate::pool::PoolError::Crashed(e.to_string()))?;
+    let found = match searched {
+        Ok(found) => found,
+        Err(SearchError::Refused(refusal)) => {
+            state.metrics.searches_refused.fetch_add(1, Relaxed);
+            return Err(AppError::bad("q", refusal.0));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if found.timed_out {
+        state.metrics.searches_timed_out.fetch_add(1, Relaxed);
+    }
+    let ids: Vec<i64> = found.hits.iter().map(|hit| hit.story).collect();
     let heads = state.pool.read(move |store| store.story_heads_by_id(&ids)).await?;
     // Heads come back in the hits' order, minus stories gone since indexing.
     let mut heads = heads.into_iter().peekable();
-    let mut found = Vec::new();
-    for hit in hits {
+    let mut stories = Vec::new();
+    for hit in found.hits {
         if let Some(head) = heads.next_if(|head| head.id == hit.story) {
-            found.push((hit.score, head));
+            stories.push((hit.score, head));
         }
     }
-    Ok(found)
+    Ok(SearchResults { stories, timed_out: found.timed_out })
 }
 
 /// `GET /api/v1/search?q=`: stories whose titles, summaries or articles
-/// match, best first.
+/// match, best first; `timed_out` says the search was stopped at its time
+/// limit and the results are what it had found by then.
 pub async fn search(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let params = query_params(query)?;
-    params.reject_unknown(&["q"])?;
-    let text = params::query_text(params.get("q")?, state.config.max_query_chars)?;
-    let found = search_stories(&state, text.clone()).await?;
-    let results: Vec<Value> = found
-        .iter()
-        .map(|(score, head)| {
-            let mut item = head_json(head);
-            item["score"] = json!(score);
-            item
-        })
-        .collect();
-    Ok(Json(json!({ "query": text, "results": results })))
+) -> Response {
+    let answer = async {
+        let params = query_params(query)?;
+        params.reject_unknown(&["q"])?;
+        let text = params::query_text(params.get("q")?, state.config.max_query_chars)?;
+        let key = PageKey::Search { api: true, query: text.clone() };
+        state
+            .cached(key, cache::JSON, async {
+                let found = search_stories(&state, text.clone()).await?;
+                let results: Vec<Value> = found
+                    .stories
+                    .iter()
+                    .map(|(score, head)| {
+                        let mut item = head_json(head);
+                        item["score"] = json!(score);
+                        item
+                    })
+                    .collect();
+                let body = json!({ "query": text, "results": results, "timed_out": found.timed_out });
+                Ok(Made::listing(&state, Bytes::from(body.to_string())))
+            })
+            .await
+    };
+    respond(&headers, answer.await)
 }
 
-pub async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], OPENAPI).into_response()
+pub async fn openapi(headers: HeaderMap) -> Response {
+    static SPEC: std::sync::LazyLock<Representation> =
+        std::sync::LazyLock::new(|| Representation::new(cache::JSON, Bytes::from_static(OPENAPI.as_bytes())));
+    SPEC.respond(&headers)
 }

@@ -1,19 +1,22 @@
 //! The shared state every request reads, the routes, and the layer that
 //! adds security headers, logs and measures every response.
 
+use std::collections::HashSet;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use parallax_store::{OutletSummary, StoreCounts, StoryFilter, StoryHead};
 
-use crate::cache::ResponseCache;
+use crate::cache::{Kind, Representation, ResponseCache, Scope, Ticket};
 use crate::config::ServerConfig;
 use crate::error::AppError;
 use crate::methodology::Methodology;
@@ -21,7 +24,7 @@ use crate::metrics::Metrics;
 use crate::outlets::OutletDirectory;
 use crate::pool::ReadPool;
 use crate::present::{ArticleSort, home_score};
-use crate::search::SearchIndex;
+use crate::search::{SearchIndex, SearchLimits};
 use crate::{api, pages};
 
 /// No script, no framing, no third-party anything: feed text is untrusted,
@@ -101,9 +104,55 @@ impl RoundStatus {
     }
 }
 
+/// What the response cache keeps: every page and API answer that is the
+/// same for every reader.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum PageKey {
+    Home,
+    Story(i64, ArticleSort),
+    StoryObject(i64),
+    /// A story listing, by its normalised query.
+    Stories(String),
+    Search {
+        api: bool,
+        query: String,
+    },
+    Blindspots,
+    Outlet {
+        api: bool,
+        domain: String,
+    },
+    Methodology,
+    /// `token`: the page links carry the operator's token.
+    Status {
+        page: usize,
+        operator: bool,
+        token: bool,
+    },
+}
+
+/// A response made to be kept: its body, the story it shows (kept until
+/// that story changes) or none (kept for the current generation), and how
+/// long it stays true.
+pub(crate) struct Made {
+    pub body: Bytes,
+    pub story: Option<i64>,
+    pub ttl: Duration,
+}
+
+impl Made {
+    /// A page or object drawn from many stories, true for `page_cache_secs`.
+    pub fn listing(state: &AppState, body: Bytes) -> Made {
+        Made { body, story: None, ttl: Duration::from_secs(state.config.page_cache_secs) }
+    }
+}
+
 pub struct AppState {
     pub(crate) pool: ReadPool,
     pub(crate) search: Arc<SearchIndex>,
+    pub(crate) search_limits: SearchLimits,
+    /// Searches running at once (`search_concurrency`).
+    pub search_slots: Arc<tokio::sync::Semaphore>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) config: ServerConfig,
     /// Sample data is shown: every page says so.
@@ -113,10 +162,55 @@ pub struct AppState {
     snapshot: RwLock<Arc<Snapshot>>,
     /// The ranked home page stories of one generation.
     home: Mutex<Option<(u64, Arc<Vec<StoryHead>>)>>,
-    pub(crate) story_pages: ResponseCache<(i64, ArticleSort)>,
-    pub(crate) story_objects: ResponseCache<i64>,
-    pub(crate) home_page: ResponseCache<()>,
+    pub(crate) cache: PageCaches,
     status: Mutex<SchedulerStatus>,
+}
+
+/// Two caches, so the many story pages a crawler walks through cannot push
+/// out the few listings every reader asks for.
+pub(crate) struct PageCaches {
+    /// Story pages and API objects, each kept until its story changes.
+    stories: ResponseCache<PageKey>,
+    /// Everything drawn from many stories, kept for one generation.
+    listings: ResponseCache<PageKey>,
+}
+
+impl PageCaches {
+    fn for_key(&self, key: &PageKey) -> &ResponseCache<PageKey> {
+        match key {
+            PageKey::Story(..) | PageKey::StoryObject(_) => &self.stories,
+            _ => &self.listings,
+        }
+    }
+
+    pub fn get(&self, key: &PageKey, generation: u64) -> Option<Arc<Representation>> {
+        self.for_key(key).get(key, generation)
+    }
+
+    /// Taken before making what is kept under a key like `key`.
+    pub fn ticket(&self, key: &PageKey, generation: u64) -> Ticket {
+        self.for_key(key).ticket(generation)
+    }
+
+    pub fn put(&self, key: PageKey, representation: Arc<Representation>, scope: Scope, ttl: Duration, ticket: Ticket) {
+        self.for_key(&key).put(key, representation, scope, ttl, ticket);
+    }
+
+    fn invalidate(&self, stories: &HashSet<i64>, generation: u64) {
+        self.stories.invalidate(stories, generation);
+        self.listings.invalidate(stories, generation);
+    }
+
+    fn clear(&self) {
+        self.stories.clear();
+        self.listings.clear();
+    }
+
+    /// Entries and bytes held in both.
+    pub fn usage(&self) -> (usize, usize) {
+        let (a, b) = (self.stories.usage(), self.listings.usage());
+        (a.0 + b.0, a.1 + b.1)
+    }
 }
 
 impl AppState {
@@ -127,11 +221,13 @@ impl AppState {
         config: ServerConfig,
         demo: bool,
     ) -> AppState {
-        let max_age = std::time::Duration::from_secs(config.page_cache_secs);
         AppState {
-            story_pages: ResponseCache::new(config.page_cache_entries, max_age),
-            story_objects: ResponseCache::new(config.page_cache_entries, max_age),
-            home_page: ResponseCache::new(config.page_cache_entries.min(1), max_age),
+            cache: PageCaches {
+                stories: ResponseCache::new(config.page_cache_entries, config.page_cache_bytes),
+                listings: ResponseCache::new(config.page_cache_entries, config.listing_cache_bytes),
+            },
+            search_limits: config.search_limits(),
+            search_slots: Arc::new(tokio::sync::Semaphore::new(config.search_concurrency.max(1))),
             pool,
             search,
             metrics,
@@ -155,17 +251,30 @@ impl AppState {
         self.snapshot.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// Installs what a round left behind. When it `changed` stories, a new
-    /// generation starts and what was cached expires.
+    /// Installs what a round left behind: the counts every page and
+    /// `/metrics` show (kept here, never recounted per request), and the
+    /// outlets. When it `changed` stories, a new generation starts: the
+    /// re-indexed stories' cached pages and every listing are dropped (and
+    /// everything, when the outlets every page names changed).
     pub fn publish(&self, outlets: &[OutletSummary], counts: StoreCounts, changed: bool) {
         use std::sync::atomic::Ordering::Relaxed;
         self.metrics.articles.store(counts.articles, Relaxed);
         self.metrics.stories.store(counts.stories, Relaxed);
         self.metrics.feeds.store(counts.feeds, Relaxed);
         self.metrics.search_documents.store(self.search.documents(), Relaxed);
+        self.metrics.search_index_bytes.store(self.search.disk_bytes(), Relaxed);
+        let outlets = OutletDirectory::from_summaries(outlets);
         let mut slot = self.snapshot.write().unwrap_or_else(PoisonError::into_inner);
-        let generation = slot.generation + u64::from(changed);
-        *slot = Arc::new(Snapshot { generation, outlets: OutletDirectory::from_summaries(outlets), counts });
+        let outlets_changed = slot.outlets != outlets;
+        let generation = slot.generation + u64::from(changed || outlets_changed);
+        *slot = Arc::new(Snapshot { generation, outlets, counts });
+        drop(slot);
+        let stories: HashSet<i64> = self.search.take_changed().into_iter().collect();
+        if outlets_changed {
+            self.cache.clear();
+        } else if changed || !stories.is_empty() {
+            self.cache.invalidate(&stories, generation);
+        }
     }
 
     /// Loads the outlets and counts through the read pool (at start-up,
@@ -174,6 +283,35 @@ impl AppState {
         let (outlets, counts) = self.pool.read(|store| Ok((store.outlets()?, store.counts()?))).await?;
         self.publish(&outlets, counts, true);
         Ok(())
+    }
+
+    /// The kept representation for `key`, or the one `make` produces, kept
+    /// for next time.
+    pub(crate) async fn cached(
+        &self,
+        key: PageKey,
+        kind: Kind,
+        make: impl Future<Output = Result<Made, AppError>>,
+    ) -> Result<Arc<Representation>, AppError> {
+        let generation = self.snapshot().generation;
+        if let Some(kept) = self.cache.get(&key, generation) {
+            return Ok(kept);
+        }
+        let ticket = self.cache.ticket(&key, generation);
+        let made = make.await?;
+        let representation = Arc::new(Representation::new(kind, made.body));
+        let scope = made.story.map_or(Scope::Generation(generation), Scope::Story);
+        self.cache.put(key, representation.clone(), scope, made.ttl, ticket);
+        Ok(representation)
+    }
+
+    /// How long a page of a story last updated at `last_updated` is kept.
+    pub(crate) fn story_ttl(&self, last_updated: DateTime<Utc>) -> Duration {
+        crate::cache::story_ttl(
+            Utc::now() - last_updated,
+            Duration::from_secs(self.config.page_cache_secs),
+            Duration::from_secs(self.config.page_cache_max_secs),
+        )
     }
 
     pub fn scheduler_status(&self) -> SchedulerStatus {
@@ -218,7 +356,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/search", get(pages::search))
         .route("/methodology", get(crate::methodology::page))
         .route("/status", get(pages::status))
-        .route("/static/style.css", get(pages::stylesheet))
+        .route("/static/{file}", get(pages::static_file))
         .route("/metrics", get(metrics))
         .route("/api/v1/stories", get(api::stories))
         .route("/api/v1/stories/{id}", get(api::story))
@@ -231,6 +369,10 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    use std::sync::atomic::Ordering::Relaxed;
+    let (entries, bytes) = state.cache.usage();
+    state.metrics.page_cache_entries.store(entries as u64, Relaxed);
+    state.metrics.page_cache_bytes.store(bytes as u64, Relaxed);
     let content_type = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
     ([(header::CONTENT_TYPE, content_type)], state.metrics.render()).into_response()
 }
@@ -245,13 +387,32 @@ async fn fallback(State(state): State<Arc<AppState>>, request: Request) -> Respo
     }
 }
 
-/// Security headers on every response; logs and latency per route.
+/// True when the request comes from this machine, not through a proxy
+/// (which would make every visitor look local).
+pub(crate) fn from_loopback(request: &axum::http::request::Parts) -> bool {
+    let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"].iter().any(|h| request.headers.contains_key(*h));
+    !forwarded
+        && request.extensions.get::<ConnectInfo<SocketAddr>>().is_some_and(|ConnectInfo(peer)| peer.ip().is_loopback())
+}
+
+/// Security headers on every response; logs and latency per route; the
+/// request time limit.
 async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
-    let mut response = next.run(request).await;
+    let limit = Duration::from_secs(state.config.request_timeout_secs.max(1));
+    let mut response = match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(%method, path, seconds = limit.as_secs(), "request timed out");
+            let mut response =
+                (StatusCode::SERVICE_UNAVAILABLE, "the request took too long; try again\n").into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            response
+        }
+    };
     let headers = response.headers_mut();
     let fixed: [(HeaderName, &'static str); 4] = [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),

@@ -2,6 +2,7 @@
 //! `parallax.toml` (every key optional) and overridden by flags.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,17 +41,80 @@ pub struct ServerConfig {
     pub search_results: usize,
     /// Longest search query accepted, characters.
     pub max_query_chars: usize,
+    /// Most words a search may have, phrases included; more is a 400.
+    pub search_max_terms: usize,
+    /// Largest phrase slop (`"a b"~N`) a search may ask for; more is a 400.
+    /// The slop, not the words, made `"the a of and to in"~1000000` cost
+    /// 73 s of CPU.
+    pub search_max_slop: u32,
+    /// Letters the last word of a prefix search (`"prime min"*`) needs at
+    /// least; fewer is a 400.
+    pub search_min_prefix_chars: usize,
+    /// Work a phrase may cost, beyond which it is a 400: the stories holding
+    /// all its words, times its words, times its slop plus one. A phrase is
+    /// scanned in a way no time limit can interrupt; 2,000,000 is about
+    /// 220 ms of CPU (`"the the the the the the the the the the"~10`, 5.5
+    /// million, took 620 ms over 49,749 stories).
+    pub search_max_phrase_cost: u64,
+    /// A search stops after this many milliseconds and answers with what it
+    /// found (marked `timed_out`). Common queries take about a millisecond.
+    pub search_time_limit_ms: u64,
+    /// Searches running at once; the rest wait their turn.
+    pub search_concurrency: usize,
+    /// How long a search waits for its turn, milliseconds, before it is
+    /// answered 503 with `Retry-After`.
+    pub search_queue_ms: u64,
     /// Memory the search indexer may buffer before writing a segment, bytes.
     pub search_writer_bytes: usize,
     /// Stories re-indexed per batch when the search index catches up.
     pub search_batch: usize,
-    /// Rendered story pages and API story objects kept in memory (each
-    /// about 10 to 50 KB); 0 turns the cache off. Entries expire when a
-    /// refresh round changes something.
+    /// Deleted documents, as a share of the index, above which it is merged
+    /// back into one segment (after bulk changes), so its size and query
+    /// cost follow the stories.
+    pub search_compact_deleted_share: f32,
+    /// Rendered pages and API objects kept in memory, compressed; 0 turns
+    /// the cache off. A story's entries are dropped when the story changes;
+    /// listings, search results and the status page when anything changes.
     pub page_cache_entries: usize,
-    /// A cached page is re-rendered after this many seconds anyway, so its
-    /// relative times ("5 min ago") stay close to true.
+    /// Memory for kept story pages and API story objects, bytes. They are
+    /// kept compressed (a story page about 3-4 KB, its object 1.5 KB, twice
+    /// that once brotli is asked for too): 512 MiB holds every story of
+    /// 100,000 articles (49,749 stories).
+    pub page_cache_bytes: usize,
+    /// Memory for kept listings, search results and other pages drawn from
+    /// many stories, bytes; apart from the story pages, so a crawl through
+    /// every story cannot push out what every reader asks for.
+    pub listing_cache_bytes: usize,
+    /// A cached page lives at least this long, seconds, and otherwise a
+    /// 60th of its story's age (a story updated 10 h ago is re-rendered
+    /// every 10 min), so its relative times ("5 h ago") stay as true as
+    /// they are shown.
     pub page_cache_secs: u64,
+    /// ... and at most this long, seconds.
+    pub page_cache_max_secs: u64,
+    /// Open connections at most; more wait to be accepted, and the one idle
+    /// longest is closed to make room. Lowered at start to the process's
+    /// file-descriptor limit minus `reserved_fds`.
+    pub max_connections: usize,
+    /// File descriptors kept for the database, the search index and logs.
+    pub reserved_fds: usize,
+    /// A request's headers must arrive within this many seconds of the
+    /// server starting to wait for them (a new connection, or the next
+    /// request on a kept-alive one); then the connection is closed.
+    pub header_read_timeout_secs: u64,
+    /// A connection on which no byte moves either way for this many seconds
+    /// (a client that stopped reading its answer) is closed.
+    pub idle_timeout_secs: u64,
+    /// A request taking longer than this many seconds is answered 503.
+    pub request_timeout_secs: u64,
+    /// The status page shows feed URLs and errors to requests from this
+    /// machine (loopback, not forwarded by a proxy) ...
+    pub status_private_loopback: bool,
+    /// ... and to requests bearing this token (`Authorization: Bearer
+    /// TOKEN`, or `?token=TOKEN`); others see totals only. Unset: no token.
+    pub status_token: Option<String>,
+    /// Feeds per status page.
+    pub status_page_feeds: usize,
 }
 
 impl Default for ServerConfig {
@@ -70,10 +134,44 @@ impl Default for ServerConfig {
             api_max_limit: 100,
             search_results: 30,
             max_query_chars: 200,
+            search_max_terms: 16,
+            search_max_slop: 10,
+            search_min_prefix_chars: 3,
+            search_max_phrase_cost: 2_000_000,
+            search_time_limit_ms: 300,
+            search_concurrency: 4,
+            search_queue_ms: 500,
             search_writer_bytes: 50 * 1024 * 1024,
             search_batch: 500,
-            page_cache_entries: 4096,
+            search_compact_deleted_share: 0.2,
+            page_cache_entries: 200_000,
+            page_cache_bytes: 512 * 1024 * 1024,
+            listing_cache_bytes: 64 * 1024 * 1024,
             page_cache_secs: 60,
+            page_cache_max_secs: 24 * 3600,
+            max_connections: 10_000,
+            reserved_fds: 256,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 30,
+            request_timeout_secs: 10,
+            status_private_loopback: true,
+            status_token: None,
+            status_page_feeds: 100,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// What one search may cost.
+    pub fn search_limits(&self) -> crate::search::SearchLimits {
+        crate::search::SearchLimits {
+            budget: crate::search::QueryBudget {
+                max_terms: self.search_max_terms,
+                max_slop: self.search_max_slop,
+                min_prefix_chars: self.search_min_prefix_chars,
+                max_phrase_cost: self.search_max_phrase_cost,
+            },
+            time_limit: Duration::from_millis(self.search_time_limit_ms),
         }
     }
 }

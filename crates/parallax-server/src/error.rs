@@ -21,6 +21,10 @@ pub enum AppError {
     Search(#[from] SearchError),
     #[error("server: cannot render the page: {0}")]
     Render(#[from] askama::Error),
+    /// Too many requests of this kind at once; try again after
+    /// `retry_after` seconds.
+    #[error("{what}; try again in {retry_after} s")]
+    Busy { what: &'static str, retry_after: u64 },
 }
 
 impl AppError {
@@ -32,6 +36,7 @@ impl AppError {
         match self {
             AppError::BadParameter { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Pool(PoolError::Closed) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Pool(_) | AppError::Search(_) | AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -40,7 +45,7 @@ impl AppError {
     /// What the client is told: the full reason for its own mistakes, a
     /// generic line for ours (the reason goes to the log).
     pub fn public_message(&self) -> String {
-        if self.status().is_server_error() {
+        if self.status().is_server_error() && !matches!(self, AppError::Busy { .. }) {
             tracing::error!(error = %self, "request failed");
             "the server could not answer this request; the reason is in its log".to_string()
         } else {
@@ -62,6 +67,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.0.status();
         let body = serde_json::json!({ "status": status.as_u16(), "message": self.0.public_message() });
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        self.0.add_headers(&mut response);
+        response
+    }
+}
+
+impl AppError {
+    /// `Retry-After` on a 503 that says when to come back.
+    pub(crate) fn add_headers(&self, response: &mut Response) {
+        if let AppError::Busy { retry_after, .. } = self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(*retry_after));
+        }
     }
 }

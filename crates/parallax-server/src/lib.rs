@@ -13,6 +13,7 @@ pub mod api;
 pub mod app;
 pub mod cache;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod error;
 pub mod methodology;

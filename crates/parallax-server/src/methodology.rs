@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use parallax_ingest::Config;
 
-use crate::app::AppState;
-use crate::pages::{Layout, respond};
+use crate::app::{AppState, PageKey};
+use crate::pages::{Layout, cached_page, respond};
 
 /// The configured values the page quotes.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,8 +54,11 @@ struct MethodologyPage<'a> {
     m: &'a Methodology,
 }
 
-pub async fn page(State(state): State<Arc<AppState>>) -> Response {
-    let page =
-        MethodologyPage { layout: Layout::new(&state, "How Parallax works", "methodology"), m: &state.methodology };
-    respond(&state, page.render().map_err(Into::into))
+pub async fn page(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let page = cached_page(&state, PageKey::Methodology, async {
+        let page =
+            MethodologyPage { layout: Layout::new(&state, "How Parallax works", "methodology"), m: &state.methodology };
+        Ok(page.render()?)
+    });
+    respond(&state, &headers, page.await)
 }

@@ -73,6 +73,15 @@ pub struct Metrics {
     /// Request latency by route pattern (`/stories/{id}`), so ids do not
     /// explode the label set.
     requests: Mutex<BTreeMap<(String, u16), Histogram>>,
+    /// The search index's files, bytes.
+    pub search_index_bytes: AtomicU64,
+    pub searches_timed_out: AtomicU64,
+    pub searches_refused: AtomicU64,
+    pub searches_busy: AtomicU64,
+    pub connections_open: AtomicU64,
+    pub connections_shed: AtomicU64,
+    pub page_cache_entries: AtomicU64,
+    pub page_cache_bytes: AtomicU64,
 }
 
 impl Metrics {
@@ -132,7 +141,41 @@ impl Metrics {
             let route = route.replace('\\', "\\\\").replace('"', "\\\"");
             histogram.write(&mut out, name, &format!("route=\"{route}\",status=\"{status}\""));
         }
+        self.render_limits(&mut out);
         out
+    }
+
+    /// What the server's limits are doing: searches stopped or turned away,
+    /// connections, the page cache.
+    fn render_limits(&self, out: &mut String) {
+        let counters = [
+            ("parallax_searches_timed_out_total", "Searches stopped at the time limit.", &self.searches_timed_out),
+            ("parallax_searches_refused_total", "Searches refused as over budget (400).", &self.searches_refused),
+            (
+                "parallax_searches_busy_total",
+                "Searches turned away while all slots were taken (503).",
+                &self.searches_busy,
+            ),
+            (
+                "parallax_connections_shed_total",
+                "Idle connections closed to make room for new ones.",
+                &self.connections_shed,
+            ),
+        ];
+        for (name, help, value) in counters {
+            let _ =
+                writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", value.load(Ordering::Relaxed));
+        }
+        let gauges = [
+            ("parallax_search_index_bytes", "Size of the search index on disk.", &self.search_index_bytes),
+            ("parallax_connections_open", "Open HTTP connections.", &self.connections_open),
+            ("parallax_page_cache_entries", "Responses kept in the page cache.", &self.page_cache_entries),
+            ("parallax_page_cache_bytes", "Bytes kept in the page cache.", &self.page_cache_bytes),
+        ];
+        for (name, help, value) in gauges {
+            let _ =
+                writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}", value.load(Ordering::Relaxed));
+        }
     }
 }
 

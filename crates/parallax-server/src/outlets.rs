@@ -46,7 +46,7 @@ impl OutletInfo {
 }
 
 /// Every known outlet by domain.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutletDirectory {
     by_domain: HashMap<String, OutletInfo>,
 }

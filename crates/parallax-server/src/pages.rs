@@ -5,20 +5,22 @@
 //! text, and pages do not show feed HTML at all.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, LazyLock};
 
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use parallax_core::{Bullet, LeanBucket, Rating, StoryView};
 use parallax_store::{FeedRecord, FeedStatus, StoreCounts, StoryFilter, StoryRecord};
 
 use crate::api::{outlet_data, query_params, search_stories};
-use crate::app::{AppState, SchedulerStatus};
+use crate::app::{AppState, Made, PageKey, SchedulerStatus};
+use crate::cache::{self, Kind, Representation};
 use crate::error::AppError;
 use crate::outlets::OutletDirectory;
 use crate::params;
@@ -29,6 +31,22 @@ use crate::present::{
 
 const STYLESHEET: &str = include_str!("../static/style.css");
 
+/// The stylesheet's versioned name (`style.<hash>.css`): pages link to it,
+/// and browsers keep it for a year, since a changed stylesheet gets a new
+/// name.
+static STYLESHEET_NAME: LazyLock<String> = LazyLock::new(|| {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    STYLESHEET.hash(&mut hasher);
+    format!("style.{:016x}.css", hasher.finish())
+});
+static STYLESHEET_HREF: LazyLock<String> = LazyLock::new(|| format!("/static/{}", *STYLESHEET_NAME));
+
+/// A versioned file: it never changes under its name.
+const IMMUTABLE_CSS: Kind =
+    Kind { content_type: "text/css; charset=utf-8", cache_control: "public, max-age=31536000, immutable" };
+/// The stylesheet under its plain name, for old links: kept an hour.
+const CSS: Kind = Kind { content_type: "text/css; charset=utf-8", cache_control: "public, max-age=3600" };
+
 /// What every page's frame needs.
 pub struct Layout {
     pub title: String,
@@ -37,19 +55,37 @@ pub struct Layout {
     pub nav: &'static str,
     /// The search box's text.
     pub query: String,
+    /// The stylesheet's versioned URL.
+    pub stylesheet: &'static str,
 }
 
 impl Layout {
     pub(crate) fn new(state: &AppState, title: impl Into<String>, nav: &'static str) -> Layout {
-        Layout { title: title.into(), demo: state.demo, nav, query: String::new() }
+        Layout {
+            title: title.into(),
+            demo: state.demo,
+            nav,
+            query: String::new(),
+            stylesheet: STYLESHEET_HREF.as_str(),
+        }
     }
 }
 
-pub(crate) fn respond(state: &AppState, page: Result<impl Into<Bytes>, AppError>) -> Response {
+/// Answers with a kept page, or the error as a page.
+pub(crate) fn respond(state: &AppState, headers: &HeaderMap, page: Result<Arc<Representation>, AppError>) -> Response {
     match page {
-        Ok(html) => Html(html.into()).into_response(),
+        Ok(page) => page.respond(headers),
         Err(error) => error_response(state, error),
     }
+}
+
+/// A page kept for the current generation.
+pub(crate) async fn cached_page(
+    state: &AppState,
+    key: PageKey,
+    render: impl Future<Output = Result<String, AppError>>,
+) -> Result<Arc<Representation>, AppError> {
+    state.cached(key, cache::HTML, async { Ok(Made::listing(state, Bytes::from(render.await?))) }).await
 }
 
 #[derive(Template)]
@@ -66,18 +102,27 @@ pub(crate) fn error_response(state: &AppState, error: AppError) -> Response {
     let message = error.public_message();
     let reason = status.canonical_reason().unwrap_or("Error").to_string();
     let page = ErrorPage { layout: Layout::new(state, reason.clone(), ""), status: status.as_u16(), reason, message };
-    match page.render() {
+    let mut response = match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, page.message).into_response(),
-    }
+    };
+    error.add_headers(&mut response);
+    response
 }
 
-pub async fn stylesheet() -> Response {
-    let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
-        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
-    ];
-    (headers, STYLESHEET).into_response()
+/// `/static/style.<hash>.css` (kept a year) and `/static/style.css`.
+pub async fn static_file(State(state): State<Arc<AppState>>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+    static VERSIONED: LazyLock<Representation> =
+        LazyLock::new(|| Representation::new(IMMUTABLE_CSS, Bytes::from_static(STYLESHEET.as_bytes())));
+    static PLAIN: LazyLock<Representation> =
+        LazyLock::new(|| Representation::new(CSS, Bytes::from_static(STYLESHEET.as_bytes())));
+    if file == *STYLESHEET_NAME {
+        VERSIONED.respond(&headers)
+    } else if file == "style.css" {
+        PLAIN.respond(&headers)
+    } else {
+        error_response(&state, AppError::NotFound(format!("no file /static/{file}")))
+    }
 }
 
 // ---- Home ----
@@ -91,12 +136,8 @@ struct HomePage {
     counts: StoreCounts,
 }
 
-pub async fn home(State(state): State<Arc<AppState>>) -> Response {
-    let page = async {
-        let generation = state.snapshot().generation;
-        if let Some(page) = state.home_page.get(&(), generation) {
-            return Ok(page);
-        }
+pub async fn home(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let page = cached_page(&state, PageKey::Home, async {
         let heads = state.home_stories().await?;
         let now = Utc::now();
         let mut cards: Vec<StoryCard> = heads.iter().map(|head| StoryCard::new(head, now)).collect();
@@ -107,11 +148,9 @@ pub async fn home(State(state): State<Arc<AppState>>) -> Response {
             cards,
             counts: state.snapshot().counts,
         };
-        let page = Bytes::from(page.render()?);
-        state.home_page.put((), generation, page.clone());
-        Ok(page)
-    };
-    respond(&state, page.await)
+        Ok(page.render()?)
+    });
+    respond(&state, &headers, page.await)
 }
 
 // ---- Story ----
@@ -331,6 +370,7 @@ fn story_page(state: &AppState, story: &StoryRecord, sort: ArticleSort) -> Story
 pub async fn story(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     let page = async {
@@ -341,17 +381,16 @@ pub async fn story(
             Some(raw) => ArticleSort::parse(raw)
                 .ok_or_else(|| AppError::bad("sort", format!("must be time, lean or outlet, not {raw:?}")))?,
         };
-        let generation = state.snapshot().generation;
-        if let Some(page) = state.story_pages.get(&(id, sort), generation) {
-            return Ok(page);
-        }
-        let story = state.pool.read(move |store| store.story(id)).await?;
-        let story = story.ok_or_else(|| AppError::NotFound(format!("no story {id}")))?;
-        let page = Bytes::from(story_page(&state, &story, sort).render()?);
-        state.story_pages.put((id, sort), generation, page.clone());
-        Ok(page)
+        state
+            .cached(PageKey::Story(id, sort), cache::HTML, async {
+                let story = state.pool.read(move |store| store.story(id)).await?;
+                let story = story.ok_or_else(|| AppError::NotFound(format!("no story {id}")))?;
+                let body = Bytes::from(story_page(&state, &story, sort).render()?);
+                Ok(Made { body, story: Some(id), ttl: state.story_ttl(story.last_updated) })
+            })
+            .await
     };
-    respond(&state, page.await)
+    respond(&state, &headers, page.await)
 }
 
 // ---- Blindspots ----
@@ -364,8 +403,8 @@ struct BlindspotsPage {
     right: Vec<StoryCard>,
 }
 
-pub async fn blindspots(State(state): State<Arc<AppState>>) -> Response {
-    let page = async {
+pub async fn blindspots(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let page = cached_page(&state, PageKey::Blindspots, async {
         let limit = state.config.list_stories;
         let (left, right) = state
             .pool
@@ -384,8 +423,8 @@ pub async fn blindspots(State(state): State<Arc<AppState>>) -> Response {
             right: right.iter().map(|h| StoryCard::new(h, now)).collect(),
         };
         Ok(page.render()?)
-    };
-    respond(&state, page.await)
+    });
+    respond(&state, &headers, page.await)
 }
 
 // ---- Outlet ----
@@ -464,8 +503,9 @@ struct OutletPage {
     blindspots: u32,
 }
 
-pub async fn outlet(State(state): State<Arc<AppState>>, Path(domain): Path<String>) -> Response {
-    let page = async {
+pub async fn outlet(State(state): State<Arc<AppState>>, Path(domain): Path<String>, headers: HeaderMap) -> Response {
+    let key = PageKey::Outlet { api: false, domain: domain.to_ascii_lowercase() };
+    let page = cached_page(&state, key, async {
         let data = outlet_data(&state, &domain).await?;
         let now = Utc::now();
         let info = crate::outlets::OutletInfo::from_ratings(
@@ -486,8 +526,8 @@ pub async fn outlet(State(state): State<Arc<AppState>>, Path(domain): Path<Strin
             blindspots: data.blindspots,
         };
         Ok(page.render()?)
-    };
-    respond(&state, page.await)
+    });
+    respond(&state, &headers, page.await)
 }
 
 // ---- Search ----
@@ -498,29 +538,40 @@ struct SearchPage {
     layout: Layout,
     query: String,
     searched: bool,
+    /// The search stopped at its time limit: the results are partial.
+    timed_out: bool,
     cards: Vec<StoryCard>,
 }
 
 pub async fn search(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     let page = async {
         let params = query_params(query)?;
         let raw = params.get("q")?.map(str::trim).filter(|q| !q.is_empty());
-        let mut layout = Layout::new(&state, "Search", "search");
-        let Some(raw) = raw else {
-            return Ok(SearchPage { layout, query: String::new(), searched: false, cards: Vec::new() }.render()?);
+        let text = match raw {
+            Some(raw) => params::query_text(Some(raw), state.config.max_query_chars)?,
+            None => String::new(),
         };
-        let text = params::query_text(Some(raw), state.config.max_query_chars)?;
-        let found = search_stories(&state, text.clone()).await?;
-        let now = Utc::now();
-        layout.title = format!("Search: {text}");
-        layout.query = text.clone();
-        let cards = found.iter().map(|(_, head)| StoryCard::new(head, now)).collect();
-        Ok(SearchPage { layout, query: text, searched: true, cards }.render()?)
+        let key = PageKey::Search { api: false, query: text.clone() };
+        cached_page(&state, key, async {
+            let mut layout = Layout::new(&state, "Search", "search");
+            if text.is_empty() {
+                let page = SearchPage { layout, query: text, searched: false, timed_out: false, cards: Vec::new() };
+                return Ok(page.render()?);
+            }
+            let found = search_stories(&state, text.clone()).await?;
+            let now = Utc::now();
+            layout.title = format!("Search: {text}");
+            layout.query = text.clone();
+            let cards = found.stories.iter().map(|(_, head)| StoryCard::new(head, now)).collect();
+            Ok(SearchPage { layout, query: text, searched: true, timed_out: found.timed_out, cards }.render()?)
+        })
+        .await
     };
-    respond(&state, page.await)
+    respond(&state, &headers, page.await)
 }
 
 // ---- Status ----
@@ -549,41 +600,105 @@ struct StatusPage {
     refreshing: bool,
     last_round: Option<RoundView>,
     next_round: Option<When>,
+    /// The operator's view: feed URLs and errors. Others see totals.
+    operator: bool,
     feeds: Vec<FeedRow>,
     failing: usize,
+    page: usize,
+    pages: usize,
+    /// The token the operator came with in the query, kept in page links.
+    token_query: String,
 }
 
-pub async fn status(State(state): State<Arc<AppState>>) -> Response {
+/// True when `given` is the configured token, compared in constant time.
+fn token_matches(configured: Option<&str>, given: Option<&str>) -> bool {
+    let (Some(configured), Some(given)) = (configured, given) else { return false };
+    let (a, b) = (configured.as_bytes(), given.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// `/status`: totals for everyone; for the operator (this machine, or the
+/// configured token) every feed with its URL and last error, failing feeds
+/// first, a page at a time. Kept per generation, and for at most one
+/// refresh tick, so rounds show up.
+pub async fn status(
+    State(state): State<Arc<AppState>>,
+    request: axum::http::request::Parts,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let headers = request.headers.clone();
     let page = async {
-        let (feeds, counts) = state.pool.read(|store| Ok((store.feeds(None)?, store.counts()?))).await?;
-        let now = Utc::now();
-        let SchedulerStatus { enabled, last_round, next_round } = state.scheduler_status();
-        let mut rows: Vec<FeedRow> = feeds.iter().map(|f| FeedRow::new(f, now)).collect();
-        // Failing feeds first: they are what an operator opens this page for.
-        rows.sort_by_key(|row| (row.status != FeedStatus::Failed.as_str(), row.outlet.clone()));
-        let page = StatusPage {
-            layout: Layout::new(&state, "Status", "status"),
-            counts,
-            search_documents: state.search.documents(),
-            refreshing: enabled,
-            last_round: last_round.map(|r| RoundView {
-                started: When::new(r.started, now),
-                seconds: format!("{:.1}", r.seconds),
-                feeds_due: r.feeds_due,
-                fetched: r.fetched,
-                not_modified: r.not_modified,
-                failed: r.failed,
-                articles_new: r.articles_new,
-                articles_clustered: r.articles_clustered,
-                stories_indexed: r.stories_indexed,
-                report: r.report,
-                error: r.error,
-            }),
-            next_round: next_round.map(|t| When::new(t, now)),
-            failing: feeds.iter().filter(|f| f.status == FeedStatus::Failed).count(),
-            feeds: rows,
+        let params = query_params(query)?;
+        let page = match params.get("page")? {
+            None => 1,
+            Some(raw) => raw
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n >= 1)
+                .ok_or_else(|| AppError::bad("page", format!("must be a page number from 1, not {raw:?}")))?,
         };
-        Ok(page.render()?)
+        let query_token = params.get("token")?;
+        let bearer = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let configured = state.config.status_token.as_deref();
+        let operator = (state.config.status_private_loopback && crate::app::from_loopback(&request))
+            || token_matches(configured, bearer)
+            || token_matches(configured, query_token);
+        let token_query = match query_token {
+            Some(token) if token_matches(configured, Some(token)) => format!("&token={token}"),
+            _ => String::new(),
+        };
+        let kind = if operator { cache::PRIVATE_HTML } else { cache::HTML };
+        let key = PageKey::Status { page: if operator { page } else { 1 }, operator, token: !token_query.is_empty() };
+        state
+            .cached(key, kind, async {
+                let per_page = state.config.status_page_feeds.max(1);
+                let feeds = if operator { state.pool.read(|store| store.feeds(None)).await? } else { Vec::new() };
+                let now = Utc::now();
+                let failing = feeds.iter().filter(|f| f.status == FeedStatus::Failed).count();
+                let mut rows: Vec<&FeedRecord> = feeds.iter().collect();
+                // Failing feeds first: they are what an operator opens this page for.
+                rows.sort_by(|a, b| {
+                    (a.status != FeedStatus::Failed, &a.source.outlet)
+                        .cmp(&(b.status != FeedStatus::Failed, &b.source.outlet))
+                });
+                let pages = rows.len().div_ceil(per_page).max(1);
+                let feeds: Vec<FeedRow> =
+                    rows.iter().skip((page - 1) * per_page).take(per_page).map(|f| FeedRow::new(f, now)).collect();
+                let SchedulerStatus { enabled, last_round, next_round } = state.scheduler_status();
+                let page = StatusPage {
+                    layout: Layout::new(&state, "Status", "status"),
+                    counts: state.snapshot().counts,
+                    search_documents: state.search.documents(),
+                    refreshing: enabled,
+                    last_round: last_round.map(|r| RoundView {
+                        started: When::new(r.started, now),
+                        seconds: format!("{:.1}", r.seconds),
+                        feeds_due: r.feeds_due,
+                        fetched: r.fetched,
+                        not_modified: r.not_modified,
+                        failed: r.failed,
+                        articles_new: r.articles_new,
+                        articles_clustered: r.articles_clustered,
+                        stories_indexed: r.stories_indexed,
+                        // The report names failing feeds and their errors.
+                        report: if operator { r.report } else { Vec::new() },
+                        error: if operator { r.error } else { r.error.map(|_| "see the server's log".to_string()) },
+                    }),
+                    next_round: next_round.map(|t| When::new(t, now)),
+                    operator,
+                    feeds,
+                    failing,
+                    page,
+                    pages,
+                    token_query: token_query.clone(),
+                };
+                let ttl = state.config.page_cache_secs.min(state.config.refresh_tick_secs).max(1);
+                Ok(Made { body: Bytes::from(page.render()?), story: None, ttl: std::time::Duration::from_secs(ttl) })
+            })
+            .await
     };
-    respond(&state, page.await)
+    respond(&state, &headers, page.await)
 }

@@ -11,7 +11,9 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use parallax_ingest::fulltext::RobotsCache;
 use parallax_ingest::stories::TextEmbedder;
-use parallax_ingest::{Config, FeedOutcome, FeedSupply, IngestOptions, Progress, Round, RoundReport, SearchCatchUp};
+use parallax_ingest::{
+    Config, FeedOutcome, FeedSupply, IngestOptions, Progress, Round, RoundReport, SearchCatchUp, UnstoredFetches,
+};
 use parallax_store::{FeedRecord, FeedStatus, Store};
 use tokio::sync::watch;
 
@@ -81,6 +83,9 @@ pub struct Scheduler {
     embedder: Option<Arc<dyn TextEmbedder>>,
     /// Kept across rounds, so an origin's robots.txt is read once a day.
     robots: Arc<RobotsCache>,
+    /// Feeds fetched but not stored (the store failed): kept across rounds,
+    /// so they back off instead of being downloaded at every tick.
+    unstored: Arc<UnstoredFetches>,
 }
 
 /// The server's search index as a round's last stage.
@@ -112,6 +117,7 @@ impl Scheduler {
             state,
             embedder,
             robots: Arc::default(),
+            unstored: Arc::default(),
         }
     }
 
@@ -152,6 +158,7 @@ impl Scheduler {
             self.record(RoundStatus::failed(started, clock, "scheduler: the database connection was lost".into()));
             return;
         };
+        let unstored = self.unstored.clone();
         let (config, selected, supply, state, embedder, robots) = (
             self.config.clone(),
             self.selected.clone(),
@@ -177,7 +184,7 @@ impl Scheduler {
                     config: &config,
                     supply,
                     feeds: due,
-                    options: IngestOptions::default(),
+                    options: IngestOptions { unstored: Some(unstored), ..IngestOptions::default() },
                     progress: &progress,
                     embedder: embedder.as_deref(),
                     robots: &robots,

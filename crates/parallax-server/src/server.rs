@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use crate::app::{AppState, router};
 use crate::config::ServerConfig;
+use crate::connections::ConnectionLimits;
 use crate::demo::DemoError;
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -90,8 +91,11 @@ impl Server {
         for _ in 0..options.server.read_connections.max(1) {
             readers.push(Box::new(SqliteStore::open(&database)?));
         }
-        let search =
-            Arc::new(SearchIndex::open(&options.data_dir.join(SEARCH_DIR), options.server.search_writer_bytes)?);
+        let search = Arc::new(SearchIndex::open(
+            &options.data_dir.join(SEARCH_DIR),
+            options.server.search_writer_bytes,
+            options.server.search_compact_deleted_share,
+        )?);
         let listen = options.server.listen;
         let state = Arc::new(
             AppState::new(ReadPool::new(readers), search, Arc::new(Metrics::default()), options.server, options.demo)
@@ -127,15 +131,18 @@ impl Server {
     /// database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let (stop, stopped) = watch::channel(false);
-        let scheduler = self.scheduler.map(|scheduler| tokio::spawn(scheduler.run(stopped)));
+        let scheduler = self.scheduler.map(|scheduler| tokio::spawn(scheduler.run(stopped.clone())));
         let app = router(self.state.clone());
-        let result = axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: finishing requests and the current refresh round");
-            })
-            .await;
+        let limits = ConnectionLimits::from_config(&self.state.config);
+        tracing::info!(max_connections = limits.max_connections, "accepting connections");
+        let serving =
+            tokio::spawn(crate::connections::serve(self.listener, app, limits, self.state.metrics.clone(), stopped));
+        shutdown.await;
+        tracing::info!("shutting down: finishing requests and the current refresh round");
         let _ = stop.send(true);
+        if let Err(error) = serving.await {
+            tracing::error!("the server's accept loop crashed: {error}");
+        }
         if let Some(scheduler) = scheduler
             && let Err(error) = scheduler.await
         {
@@ -143,6 +150,6 @@ impl Server {
         }
         self.state.pool.close().await;
         tracing::info!("stopped");
-        Ok(result?)
+        Ok(())
     }
 }

@@ -145,7 +145,9 @@ async fn pages_show_the_corpus() {
     check(&app, "/search?q=bibliothek", StatusCode::OK, &["/stories/6\""]).await;
     check(&app, "/search", StatusCode::OK, &["<h1>Search</h1>"]).await;
 
-    check(&app, "/status", StatusCode::OK, &["https://left.example/rss", "5 feeds from 5 outlets", "9 articles"]).await;
+    let status =
+        check(&app, "/status", StatusCode::OK, &["5 feeds from 5 outlets", "9 articles", "feeds-private"]).await;
+    assert!(!status.body.contains("https://left.example/rss"), "feed addresses are for the operator only");
 }
 
 #[tokio::test]

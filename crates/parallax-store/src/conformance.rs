@@ -286,7 +286,11 @@ fn story_listings_filter_page_and_queue(store: &mut dyn Store) {
     assert_eq!(store.touched_stories(10).expect("touched"), [third], "a new view queues its story");
 
     let list = |store: &dyn Store, filter: StoryFilter, after: Option<StoryCursor>, limit: usize| -> Vec<i64> {
-        store.story_heads(&filter, after, limit).expect("listing").iter().map(|h| h.id).collect()
+        let heads: Vec<StoryCursor> =
+            store.story_heads(&filter, after, limit).expect("listing").iter().map(|h| h.cursor()).collect();
+        let cursors = store.story_cursors(&filter, after, limit).expect("cursors");
+        assert_eq!(cursors, heads, "story_cursors lists what story_heads lists");
+        heads.iter().map(|c| c.id).collect()
     };
     assert_eq!(list(store, StoryFilter::default(), None, 10), [fourth, third, first], "newest update first");
     let page = store.story_heads(&StoryFilter::default(), None, 2).expect("page");

@@ -313,6 +313,18 @@ pub trait Store: Send {
     /// id, descending), strictly after `after`, at most `limit`.
     fn story_heads(&self, filter: &StoryFilter, after: Option<StoryCursor>, limit: usize) -> Result<Vec<StoryHead>>;
 
+    /// What [`Store::story_heads`] lists, as cursors only (id and last
+    /// update): a listing whose stories are already at hand (the server's
+    /// cache) then reads no view.
+    fn story_cursors(
+        &self,
+        filter: &StoryFilter,
+        after: Option<StoryCursor>,
+        limit: usize,
+    ) -> Result<Vec<StoryCursor>> {
+        Ok(self.story_heads(filter, after, limit)?.iter().map(StoryHead::cursor).collect())
+    }
+
     /// The live stories among `ids`, in the order given; unknown and absorbed
     /// ids are left out.
     fn story_heads_by_id(&self, ids: &[i64]) -> Result<Vec<StoryHead>>;

@@ -55,8 +55,15 @@ impl SqliteStore {
         Self::init(conn, ":memory:")
     }
 
-    fn init(conn: Connection, path: &str) -> Result<SqliteStore> {
+    fn init(mut conn: Connection, path: &str) -> Result<SqliteStore> {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql("set busy timeout"))?;
+        // Every transaction here writes, so it begins as a writer (BEGIN
+        // IMMEDIATE) and waits out the busy timeout for another writer. A
+        // deferred one that read first could not upgrade once another
+        // connection had committed (SQLITE_BUSY_SNAPSHOT, no wait at all):
+        // `ingest` beside `serve` failed in 0.07-0.9 s with "database is
+        // locked". Plain reads take no transaction and are unaffected.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         // WAL lets readers (export, the web server) run beside the one writer.
         // synchronous=FULL: a transaction reported committed survives power
         // loss too, not just a killed process; ingest commits once per feed,
@@ -728,42 +735,7 @@ impl Store for SqliteStore {
     // ---- Listings and the search queue, for the web server and the API ----
 
     fn story_heads(&self, filter: &StoryFilter, after: Option<StoryCursor>, limit: usize) -> Result<Vec<StoryHead>> {
-        use rusqlite::types::Value;
-        let mut values: Vec<Value> = Vec::new();
-        let mut bind = |value: Value| {
-            values.push(value);
-            format!("?{}", values.len())
-        };
-        let mut conditions = vec!["s.merged_into IS NULL".to_string()];
-        if let Some(side) = filter.blindspot {
-            conditions.push(format!("{BLINDSPOT_EXPR} = {}", bind(Value::Text(side.as_str().to_string()))));
-        }
-        if let Some(domain) = &filter.outlet {
-            conditions.push(format!(
-                "s.id IN (SELECT a.story_id FROM articles a
-                          WHERE a.outlet_id = (SELECT id FROM outlets WHERE domain = {}) AND a.story_id IS NOT NULL)",
-                bind(Value::Text(domain.clone()))
-            ));
-        }
-        if let Some(language) = &filter.language {
-            conditions.push(format!(
-                "EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id AND a.language = {})",
-                bind(Value::Text(language.clone()))
-            ));
-        }
-        if let Some(since) = filter.since {
-            conditions.push(format!("s.last_updated >= {}", bind(Value::Integer(since.timestamp()))));
-        }
-        if let Some(cursor) = after {
-            let time = bind(Value::Integer(cursor.last_updated.timestamp()));
-            let id = bind(Value::Integer(cursor.id));
-            conditions.push(format!("(s.last_updated, s.id) < ({time}, {id})"));
-        }
-        let limit = bind(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        let query = format!(
-            "SELECT {HEAD_COLUMNS} FROM stories s WHERE {} ORDER BY s.last_updated DESC, s.id DESC LIMIT {limit}",
-            conditions.join(" AND ")
-        );
+        let (query, values) = listing_query(HEAD_COLUMNS, filter, after, limit);
         let mut stmt = self.conn.prepare_cached(&query).map_err(sql("prepare story listing"))?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(values), head_columns_from_row)
@@ -771,6 +743,30 @@ impl Store for SqliteStore {
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(sql("read story listing"))?;
         rows.into_iter().map(head_from_columns).collect()
+    }
+
+    fn story_cursors(
+        &self,
+        filter: &StoryFilter,
+        after: Option<StoryCursor>,
+        limit: usize,
+    ) -> Result<Vec<StoryCursor>> {
+        let (query, values) = listing_query("s.id, s.last_updated", filter, after, limit);
+        let mut stmt = self.conn.prepare_cached(&query).map_err(sql("prepare story cursors"))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(values), |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))
+            .map_err(sql("query story cursors"))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(sql("read story cursors"))?;
+        rows.into_iter()
+            .map(|(id, last)| {
+                let last_updated = from_unix(last).ok_or_else(|| StoreError::Corrupt {
+                    table: "stories",
+                    reason: format!("bad time {last} in story {id}"),
+                })?;
+                Ok(StoryCursor { last_updated, id })
+            })
+            .collect()
     }
 
     fn story_heads_by_id(&self, ids: &[i64]) -> Result<Vec<StoryHead>> {
@@ -959,6 +955,53 @@ fn article_from_row(row: &Row<'_>) -> rusqlite::Result<Article> {
 /// The expression `stories_blindspot` indexes; a query must spell it the
 /// same way for SQLite to use the index.
 const BLINDSPOT_EXPR: &str = "json_extract(s.view, '$.coverage.blindspot')";
+
+/// The statement and its values that list `columns` of the live stories
+/// matching `filter`, newest update first, after `after`, at most `limit`.
+fn listing_query(
+    columns: &str,
+    filter: &StoryFilter,
+    after: Option<StoryCursor>,
+    limit: usize,
+) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut values: Vec<Value> = Vec::new();
+    let mut bind = |value: Value| {
+        values.push(value);
+        format!("?{}", values.len())
+    };
+    let mut conditions = vec!["s.merged_into IS NULL".to_string()];
+    if let Some(side) = filter.blindspot {
+        conditions.push(format!("{BLINDSPOT_EXPR} = {}", bind(Value::Text(side.as_str().to_string()))));
+    }
+    if let Some(domain) = &filter.outlet {
+        conditions.push(format!(
+            "s.id IN (SELECT a.story_id FROM articles a
+                      WHERE a.outlet_id = (SELECT id FROM outlets WHERE domain = {}) AND a.story_id IS NOT NULL)",
+            bind(Value::Text(domain.clone()))
+        ));
+    }
+    if let Some(language) = &filter.language {
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id AND a.language = {})",
+            bind(Value::Text(language.clone()))
+        ));
+    }
+    if let Some(since) = filter.since {
+        conditions.push(format!("s.last_updated >= {}", bind(Value::Integer(since.timestamp()))));
+    }
+    if let Some(cursor) = after {
+        let time = bind(Value::Integer(cursor.last_updated.timestamp()));
+        let id = bind(Value::Integer(cursor.id));
+        conditions.push(format!("(s.last_updated, s.id) < ({time}, {id})"));
+    }
+    let limit = bind(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    let query = format!(
+        "SELECT {columns} FROM stories s WHERE {} ORDER BY s.last_updated DESC, s.id DESC LIMIT {limit}",
+        conditions.join(" AND ")
+    );
+    (query, values)
+}
 
 /// Counts and the first headline are only worked out for stories whose view
 /// is not computed yet; otherwise the view has them.

@@ -71,7 +71,7 @@ pub fn ingest(data_dir: &Path, config_path: Option<&Path>, args: IngestArgs) -> 
         config: &config,
         supply,
         feeds,
-        options: IngestOptions { ignore_backoff: args.ignore_backoff },
+        options: IngestOptions { ignore_backoff: args.ignore_backoff, ..IngestOptions::default() },
         progress: &progress,
         embedder: embedder.as_deref(),
         robots: &robots,

@@ -519,11 +519,10 @@ impl Sink {
     }
 }
 
-/// Characters that take no room and carry nothing a reader or a word
-/// splitter needs: zero-width space, word joiner, BOM, soft hyphen. Zero
-/// width (non-)joiners stay: Persian, Indic scripts and emoji need them.
+/// Bidi controls that reorder text around them, and characters that take
+/// no room: the one rule every source of plain text follows.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200b}' | '\u{2060}' | '\u{feff}' | '\u{ad}')
+    parallax_core::text::is_invisible_control(c)
 }
 
 #[cfg(test)]
@@ -594,6 +593,8 @@ mod tests {
     #[test]
     fn removes_invisible_and_control_characters() {
         check("zero\u{200b}width\u{feff} soft\u{ad}hyphen", "zerowidth softhyphen");
+        check("Daily\u{202e} <b>sweN</b>\u{2066}", "Daily sweN");
+        check("&#x202E;reversed&#8238;", "reversed");
         check("a\u{2003}\u{3000}b\u{0}c\u{85}d", "a b c…d");
         check("ZWJ 👩\u{200d}💻 stays", "ZWJ 👩\u{200d}💻 stays");
     }

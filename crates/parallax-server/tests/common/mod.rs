@@ -118,25 +118,25 @@ fn html_escape(text: &str) -> String {
 
 /// The router over a store in `dir`, with the search index caught up.
 pub async fn app(dir: &Path, demo: bool) -> (Router, Arc<AppState>) {
+    app_with(dir, demo, ServerConfig::default()).await
+}
+
+/// [`app`] with a configuration of its own.
+pub async fn app_with(dir: &Path, demo: bool, config: ServerConfig) -> (Router, Arc<AppState>) {
     let database = dir.join(parallax_server::server::DATABASE_FILE);
     let readers: Vec<Box<dyn Store>> =
         (0..2).map(|_| Box::new(SqliteStore::open(&database).expect("reader")) as Box<dyn Store>).collect();
     let search = Arc::new(SearchIndex::in_memory(15_000_000).expect("search index"));
     let mut writer = SqliteStore::open(&database).expect("writer");
     search.catch_up(&mut writer, 100).expect("index");
-    let state = Arc::new(AppState::new(
-        ReadPool::new(readers),
-        search,
-        Arc::new(Metrics::default()),
-        ServerConfig::default(),
-        demo,
-    ));
+    let state = Arc::new(AppState::new(ReadPool::new(readers), search, Arc::new(Metrics::default()), config, demo));
     state.load().await.expect("load");
     (router(state.clone()), state)
 }
 
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub content_type: String,
     pub csp: String,
     pub body: String,
@@ -149,14 +149,30 @@ impl Reply {
 }
 
 pub async fn get(app: &Router, uri: &str) -> Reply {
-    let response =
-        app.clone().oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("response");
+    send(app, Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+/// Sends `request` and reads the answer; a compressed body is decoded.
+pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.expect("response");
     let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let status = response.status();
     let content_type = header(axum::http::header::CONTENT_TYPE);
     let csp = header(axum::http::header::CONTENT_SECURITY_POLICY);
+    let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await.expect("body");
-    Reply { status, content_type, csp, body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body") }
+    let mut body = Vec::new();
+    match headers.get(axum::http::header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) {
+        Some("gzip") => {
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut body).expect("gzip body");
+        }
+        Some("br") => {
+            std::io::Read::read_to_end(&mut brotli::Decompressor::new(&bytes[..], 4096), &mut body)
+                .expect("brotli body");
+        }
+        _ => body = bytes.to_vec(),
+    }
+    Reply { status, headers, content_type, csp, body: String::from_utf8(body).expect("UTF-8 body") }
 }
 
 /// A data directory seeded with the demo's outlets, ratings and feeds: its

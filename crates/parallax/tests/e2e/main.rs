@@ -14,4 +14,6 @@ mod opml;
 mod private_networks;
 mod ratings;
 mod real_articles;
+#[cfg(unix)]
+mod serve;
 mod stories;
