@@ -73,6 +73,10 @@ pub struct StreamArticle {
     pub event: u32,
     /// Whether it belongs to the planted event.
     pub planted: bool,
+    /// The real article it retells: `stories[story][source]`, so a caller
+    /// can hand it what it knows of that article (its embedding).
+    pub story: usize,
+    pub source: usize,
 }
 
 /// Smallest event: the three outlets of an AllSides roundup.
@@ -125,21 +129,28 @@ pub fn resample(stories: &[Vec<SourceText>], config: &StreamConfig) -> Vec<Strea
     let mut articles = Vec::with_capacity(total);
     let outlets = config.outlets.max(1);
     for (event, &(start, size)) in events.iter().enumerate() {
-        let story = &stories[order[event % order.len()]];
+        let story = order[event % order.len()];
         let duration = SMALL_EVENT_SECS * (size as f64 / MIN_EVENT_ARTICLES as f64).powf(DURATION_POWER);
         for index in 0..size {
             // Coverage is densest at first and thins out.
             let offset = duration * rng.unit() * rng.unit();
-            articles.push(retell(story, index, config.start + (start + offset) as i64, event as u32, &mut rng));
+            articles.push(retell(
+                stories,
+                story,
+                index,
+                config.start + (start + offset) as i64,
+                event as u32,
+                &mut rng,
+            ));
         }
     }
     if let Some((size, days)) = config.planted {
-        let story = &stories[planted_story.unwrap_or(order[0])];
+        let story = planted_story.unwrap_or(order[0]);
         let start = span / 5.0;
         for index in 0..size {
             let offset = days * 86_400.0 * rng.unit();
-            let mut article =
-                retell(story, index, config.start + (start + offset) as i64, events.len() as u32, &mut rng);
+            let published = config.start + (start + offset) as i64;
+            let mut article = retell(stories, story, index, published, events.len() as u32, &mut rng);
             article.planted = true;
             articles.push(article);
         }
@@ -159,11 +170,20 @@ fn event_size(rng: &mut Rng) -> usize {
     (size as usize).clamp(MIN_EVENT_ARTICLES, MAX_EVENT_ARTICLES)
 }
 
-/// Article `index` of an event about `story`: a retelling of one of its
-/// articles, with words of another of them mixed in.
-fn retell(story: &[SourceText], index: usize, published: i64, event: u32, rng: &mut Rng) -> StreamArticle {
-    let source = story[index % story.len()];
-    let other = story[rng.below(story.len())];
+/// Article `index` of an event about `stories[story]`: a retelling of one
+/// of its articles, with words of another of them mixed in.
+fn retell(
+    stories: &[Vec<SourceText>],
+    story: usize,
+    index: usize,
+    published: i64,
+    event: u32,
+    rng: &mut Rng,
+) -> StreamArticle {
+    let texts = &stories[story];
+    let source_index = index % texts.len();
+    let source = texts[source_index];
+    let other = texts[rng.below(texts.len())];
     let title = perturb(source.title, rng);
     let mut text = perturb(source.text, rng);
     let borrowed: Vec<&str> = other.text.split_whitespace().take(12).collect();
@@ -171,7 +191,7 @@ fn retell(story: &[SourceText], index: usize, published: i64, event: u32, rng: &
         text.push(' ');
         text.push_str(&borrowed.join(" "));
     }
-    StreamArticle { title, text, outlet: 0, published, event, planted: false }
+    StreamArticle { title, text, outlet: 0, published, event, planted: false, story, source: source_index }
 }
 
 /// Drops a share of the words and swaps neighbouring ones now and then.
@@ -245,6 +265,8 @@ mod tests {
         assert!(last - first > 4 * 86_400, "the planted event spans about five days");
         assert!(planted.iter().all(|a| a.event == planted[0].event));
         assert!(stream.iter().all(|a| a.outlet < config.outlets));
+        let sources = stories();
+        assert!(stream.iter().all(|a| a.title.split(' ').all(|w| sources[a.story][a.source].title.contains(w))));
         assert_eq!(stream.len(), resample(&stories(), &config).len(), "deterministic");
     }
 

@@ -1,7 +1,9 @@
 //! Dense embeddings at the clusterer's boundary: where two articles share
 //! too few words to be placed together, agreeing embeddings bring them
 //! together and disagreeing ones keep them apart; without embeddings the
-//! words alone decide, as in the default build.
+//! words alone decide, as in the default build. The model's cosines are
+//! measured from its cosine to an unrelated article, which the clusterer
+//! learns from the articles before: [`FILLERS`] of them come first.
 
 use parallax_cluster::{ArticleInput, ClusterConfig, Clusterer};
 
@@ -16,9 +18,27 @@ const ARTICLES: [(&str, &str); 3] = [
     ("Senate hearing on college sports", "Coaches and athletes testified about paying student players."),
 ];
 
+/// Unrelated articles before the three, each with its own embedding.
+const FILLERS: usize = 40;
+
+/// Dimensions of the test's embeddings: one per filler, and four.
+const DIMS: usize = FILLERS + 4;
+
+fn fillers() -> (Vec<String>, Vec<Vec<f32>>) {
+    let titles = (0..FILLERS).map(|i| format!("Item{i} quarterly{i} figures{i}")).collect();
+    let vectors = (0..FILLERS)
+        .map(|i| {
+            let mut vector = vec![0.0f32; DIMS];
+            vector[4 + i] = 1.0;
+            vector
+        })
+        .collect();
+    (titles, vectors)
+}
+
 /// Unit vectors: the two reports of the vote agree; the third points away.
 fn embedding(index: usize, agreeing: bool) -> Vec<f32> {
-    let mut vector = vec![0.0f32; 4];
+    let mut vector = vec![0.0f32; DIMS];
     match (index, agreeing) {
         (0, _) => vector[0] = 1.0,
         (1, true) => vector[0] = 1.0,
@@ -32,20 +52,24 @@ fn embedding(index: usize, agreeing: bool) -> Vec<f32> {
 /// stays alone, given embeddings (`Some(agreeing)`) or none.
 fn check(embeddings: Option<bool>, expected_together: bool) {
     let vectors: Vec<Vec<f32>> = (0..ARTICLES.len()).map(|i| embedding(i, embeddings.unwrap_or(true))).collect();
-    let inputs: Vec<ArticleInput> = ARTICLES
-        .iter()
-        .enumerate()
-        .map(|(i, (title, text))| ArticleInput {
-            key: i as u64,
-            title,
-            text,
-            embedding: embeddings.map(|_| vectors[i].as_slice()),
-            ..ArticleInput::default()
-        })
-        .collect();
+    let (filler_titles, filler_vectors) = fillers();
+    let fillers = filler_titles.iter().zip(&filler_vectors).enumerate().map(|(i, (title, vector))| ArticleInput {
+        key: (ARTICLES.len() + i) as u64,
+        title,
+        embedding: embeddings.map(|_| vector.as_slice()),
+        ..ArticleInput::default()
+    });
+    let articles = ARTICLES.iter().enumerate().map(|(i, (title, text))| ArticleInput {
+        key: i as u64,
+        title,
+        text,
+        embedding: embeddings.map(|_| vectors[i].as_slice()),
+        ..ArticleInput::default()
+    });
+    let inputs: Vec<ArticleInput> = fillers.chain(articles).collect();
     let mut clusterer = Clusterer::new(ClusterConfig::default()).expect("valid config");
     let stories: Vec<u64> = clusterer.add_batch(&inputs).into_iter().map(|a| a.story).collect();
-    let final_story = |key: u64| clusterer.story_of(key).unwrap_or(stories[key as usize]);
+    let final_story = |key: u64| clusterer.story_of(key).unwrap_or(stories[FILLERS + key as usize]);
     assert_eq!(final_story(0) == final_story(1), expected_together, "embeddings {embeddings:?}: {stories:?}");
     assert_ne!(final_story(2), final_story(0), "the hearing is another event");
 }

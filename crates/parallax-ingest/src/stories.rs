@@ -12,7 +12,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
-use parallax_cluster::{ArticleInput, Clusterer};
+use parallax_cluster::{ArticleInput, ClusterConfig, Clusterer};
 use parallax_core::Article;
 use parallax_store::{Store, StoreError, StoryAssignment, StoryMerge};
 
@@ -48,6 +48,22 @@ pub trait TextEmbedder: Send + Sync {
     /// One unit vector per text, in order; an error says why (the stage
     /// then clusters on words alone for this pass and logs it).
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String>;
+
+    /// Whether the model's cosine means the same across languages (a
+    /// multilingual model): see `ClusterConfig::embedding_across_languages`.
+    fn multilingual(&self) -> bool {
+        false
+    }
+}
+
+/// The clusterer's settings for articles embedded by `embedder`: a
+/// multilingual model's cosine counts across languages.
+pub fn cluster_config(config: &ClusterConfig, embedder: Option<&dyn TextEmbedder>) -> ClusterConfig {
+    let mut config = config.clone();
+    if embedder.is_some_and(|embedder| embedder.multilingual()) {
+        config.embedding_across_languages = true;
+    }
+    config
 }
 
 /// The embedding of each input (title and lead, as the clusterer reads
@@ -190,8 +206,12 @@ struct Resumed {
 }
 
 impl Resumed {
-    fn new(config: &Config, replay: &[(Article, i64)], inputs: &[ArticleInput<'_>]) -> Result<Resumed, StoryError> {
-        let mut clusterer = Clusterer::new(config.cluster.clone())?;
+    fn new(
+        config: &ClusterConfig,
+        replay: &[(Article, i64)],
+        inputs: &[ArticleInput<'_>],
+    ) -> Result<Resumed, StoryError> {
+        let mut clusterer = Clusterer::new(config.clone())?;
         let mut stored_story = HashMap::new();
         for ((_, story), assignment) in replay.iter().zip(clusterer.add_batch(inputs)) {
             stored_story.entry(assignment.story).or_insert(*story);
@@ -257,8 +277,9 @@ fn place_segment(
         attach_embeddings(&mut inputs, new);
     }
 
+    let cluster = cluster_config(&config.cluster, if embedded.is_some() { embedder } else { None });
     let whole = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<Placed, StoryError> {
-        let mut resumed = Resumed::new(config, replay, &replayed)?;
+        let mut resumed = Resumed::new(&cluster, replay, &replayed)?;
         let mut placed = Placed::default();
         for (article, assignment) in segment.iter().zip(resumed.clusterer.add_batch(&inputs)) {
             resumed.record(article, &assignment, &mut placed);
@@ -272,7 +293,7 @@ fn place_segment(
                 "stories: the clusterer crashed ({}); placing this run one article at a time",
                 panic_message(panic.as_ref())
             );
-            place_one_by_one(config, replay, &replayed, segment, &inputs)
+            place_one_by_one(&cluster, replay, &replayed, segment, &inputs)
         }
     }
 }
@@ -281,7 +302,7 @@ fn place_segment(
 /// clusterer is rebuilt (replay and the articles placed so far) and the
 /// article that crashed it stands alone.
 fn place_one_by_one(
-    config: &Config,
+    config: &ClusterConfig,
     replay: &[(Article, i64)],
     replayed: &[ArticleInput<'_>],
     segment: &[Article],

@@ -384,7 +384,9 @@ fn bench_cluster(args: &ClusterBenchArgs, config: &parallax_cluster::ClusterConf
         sources.len(),
         args.per_day
     );
-    let vectors = match crate::embedder::load(&parallax_ingest::EmbedSettings::default(), args.model.as_deref())? {
+    let embedder = crate::embedder::load(&parallax_ingest::EmbedSettings::default(), args.model.as_deref())?;
+    let config = &parallax_ingest::stories::cluster_config(config, embedder.as_deref());
+    let vectors = match embedder {
         None => Vec::new(),
         Some(embedder) => {
             let texts: Vec<String> =

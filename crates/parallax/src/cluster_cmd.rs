@@ -21,7 +21,10 @@ pub struct ClusterArgs {
     /// JSON Lines of articles: {"id", "title", "text"?, "outlet"?, "url"?,
     /// "published"? (ISO 8601: RFC 3339, a zone offset such as +0200, or a
     /// date alone such as 2013-09-28, read as midnight UTC), "language"?
-    /// (or "lang")}. Standard input by default.
+    /// (or "lang"), "embedding"? (a dense vector of the title and lead from
+    /// any sentence-embedding model, the same model for every line; it is
+    /// scaled to unit length and blended in as --model's would be)}.
+    /// Standard input by default.
     #[arg(long, short, value_name = "FILE")]
     input: Option<PathBuf>,
     /// Where to write {"id", "story"} lines, one per input article in input
@@ -32,6 +35,11 @@ pub struct ClusterArgs {
     /// embed.model_dir; needs a build with `--features embeddings`).
     #[arg(long, value_name = "DIR")]
     model: Option<PathBuf>,
+    /// Also write every input line with the model's "embedding" added, so
+    /// later runs (`cluster`, `eval cluster`) read the vectors instead of
+    /// embedding again. Needs --model or embed.model_dir.
+    #[arg(long, value_name = "FILE")]
+    save_embeddings: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -87,18 +95,22 @@ pub enum GroupBy {
     Lang,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, serde::Serialize)]
 struct InputArticle {
     id: String,
     title: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     text: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     outlet: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     published: Option<String>,
-    #[serde(default, alias = "lang")]
+    #[serde(default, alias = "lang", skip_serializing_if = "Option::is_none")]
     language: Option<String>,
+    /// The caller's own embedding of title and lead, unit length once read
+    /// (see [`read_articles`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    embedding: Option<Vec<f32>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,7 +148,8 @@ fn cluster(
         .collect();
     order.sort_by_key(|&i| sort_time[i]);
 
-    let mut clusterer = Clusterer::new(config.clone()).context("cluster: invalid configuration")?;
+    let config = parallax_ingest::stories::cluster_config(config, embedder);
+    let mut clusterer = Clusterer::new(config).context("cluster: invalid configuration")?;
     let mut inputs: Vec<ArticleInput<'_>> = order
         .iter()
         .map(|&index| {
@@ -148,19 +161,13 @@ fn cluster(
                 outlet: article.outlet.as_deref(),
                 language: article.language.as_deref(),
                 published: published[index],
-                embedding: None,
+                embedding: article.embedding.as_deref(),
             }
         })
         .collect();
+    // A model replaces the embeddings the input gave.
     let vectors = match embedder {
-        Some(embedder) => {
-            let started = Instant::now();
-            eprintln!("embedding {} articles…", inputs.len());
-            let vectors = embed_inputs(embedder, &inputs).map_err(|reason| anyhow::anyhow!("{reason}"))?;
-            let seconds = started.elapsed().as_secs_f64();
-            eprintln!("embedded in {seconds:.1} s ({:.0} articles/s)", inputs.len() as f64 / seconds.max(1e-9));
-            vectors
-        }
+        Some(embedder) => embed_timed(embedder, &inputs)?,
         None => Vec::new(),
     };
     attach_embeddings(&mut inputs, &vectors);
@@ -179,13 +186,58 @@ fn cluster(
     Ok(story_of)
 }
 
+/// Embeds `articles` and writes them, each with its "embedding", to `path`
+/// as JSON Lines (the `cluster` input contract); the articles keep their
+/// vectors.
+fn save_embeddings(articles: &mut [InputArticle], embedder: &dyn TextEmbedder, path: &Path) -> Result<()> {
+    let inputs: Vec<ArticleInput> = articles
+        .iter()
+        .map(|a| ArticleInput { title: &a.title, text: a.text.as_deref().unwrap_or(""), ..ArticleInput::default() })
+        .collect();
+    let vectors = embed_timed(embedder, &inputs)?;
+    let mut out = BufWriter::new(jsonl::writer(Some(path))?);
+    for (article, vector) in articles.iter_mut().zip(vectors) {
+        article.embedding = Some(vector);
+        jsonl::write_line(&mut out, article)?;
+    }
+    out.flush().with_context(|| format!("cluster: cannot write {}", path.display()))
+}
+
+/// How many stories `assignments` (article, story) make, and the size of
+/// the largest: a blend that lets stories balloon shows here first.
+fn story_sizes<K, S: std::hash::Hash + Eq>(assignments: &[(K, S)]) -> (usize, usize) {
+    let mut sizes: HashMap<&S, usize> = HashMap::new();
+    for (_, story) in assignments {
+        *sizes.entry(story).or_default() += 1;
+    }
+    (sizes.len(), sizes.values().copied().max().unwrap_or(0))
+}
+
+/// The model's embedding of each input, with its speed on stderr.
+fn embed_timed(embedder: &dyn TextEmbedder, inputs: &[ArticleInput]) -> Result<Vec<Vec<f32>>> {
+    let started = Instant::now();
+    eprintln!("embedding {} articles…", inputs.len());
+    let vectors = embed_inputs(embedder, inputs).map_err(|reason| anyhow::anyhow!("{reason}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("embedded in {seconds:.1} s ({:.0} articles/s)", inputs.len() as f64 / seconds.max(1e-9));
+    Ok(vectors)
+}
+
 /// Reads articles, reporting malformed lines (with their number) and
 /// unreadable dates on stderr; the rest are returned with their parsed
 /// dates.
 fn read_articles(input: Option<&Path>) -> Result<(Vec<InputArticle>, Vec<Option<i64>>)> {
     let mut articles = Vec::new();
     let mut published = Vec::new();
-    jsonl::read_lines(input, |line_number, article: InputArticle| {
+    let mut dims = None;
+    jsonl::read_lines(input, |line_number, mut article: InputArticle| {
+        if let Some(vector) = article.embedding.take() {
+            let expected = *dims.get_or_insert(vector.len());
+            match unit_embedding(vector, expected) {
+                Ok(vector) => article.embedding = Some(vector),
+                Err(reason) => eprintln!("warning: line {line_number}: embedding {reason}; clustered on words alone"),
+            }
+        }
         let time = match article.published.as_deref() {
             None => None,
             Some(text) => match parse_published(text) {
@@ -203,6 +255,26 @@ fn read_articles(input: Option<&Path>) -> Result<(Vec<InputArticle>, Vec<Option<
         published.push(time);
     })?;
     Ok((articles, published))
+}
+
+/// `vector` scaled to unit length, or why it cannot be: the clusterer
+/// takes the dot product of two embeddings for their cosine, so each must
+/// be finite, non-zero and as long as the file's first.
+fn unit_embedding(mut vector: Vec<f32>, expected: usize) -> Result<Vec<f32>, String> {
+    if vector.len() != expected {
+        return Err(format!("has {} dimensions, the first embedding of the input {expected}", vector.len()));
+    }
+    if vector.iter().any(|value| !value.is_finite()) {
+        return Err("holds a value that is not a finite number".to_string());
+    }
+    let norm = vector.iter().map(|value| value * value).sum::<f32>().sqrt();
+    if vector.is_empty() || norm == 0.0 || !norm.is_finite() {
+        return Err("is empty or all zeros".to_string());
+    }
+    for value in &mut vector {
+        *value /= norm;
+    }
+    Ok(vector)
 }
 
 /// Unix seconds of an ISO 8601 date or time as people write them: RFC 3339
@@ -253,8 +325,18 @@ fn parse_published(text: &str) -> Option<i64> {
 
 pub fn run_cluster(args: ClusterArgs, config: &Config) -> Result<()> {
     let embedder = crate::embedder::load(&config.embed, args.model.as_deref())?;
-    let (articles, published) = read_articles(args.input.as_deref())?;
-    let stories = cluster(&articles, &published, &config.cluster, embedder.as_deref())?;
+    let (mut articles, published) = read_articles(args.input.as_deref())?;
+    let mut embedder = embedder.as_deref();
+    let cluster_config = parallax_ingest::stories::cluster_config(&config.cluster, embedder);
+    if let Some(path) = &args.save_embeddings {
+        let Some(model) = embedder else {
+            anyhow::bail!("cluster: --save-embeddings needs a model (--model or embed.model_dir)");
+        };
+        save_embeddings(&mut articles, model, path)?;
+        // The articles carry the vectors now.
+        embedder = None;
+    }
+    let stories = cluster(&articles, &published, &cluster_config, embedder)?;
     let mut out = BufWriter::new(jsonl::writer(args.output.as_deref())?);
     for (article, story) in articles.iter().zip(&stories) {
         let line = serde_json::json!({ "id": article.id, "story": articles[*story].id });
@@ -265,7 +347,7 @@ pub fn run_cluster(args: ClusterArgs, config: &Config) -> Result<()> {
 
 pub fn run_eval(args: EvalClusterArgs, config: &Config) -> Result<()> {
     if let Some(articles) = args.stream {
-        return run_stream_eval(&args, articles, &config.cluster);
+        return run_stream_eval(&args, articles, config);
     }
     let embedder = crate::embedder::load(&config.embed, args.model.as_deref())?;
     let config = &config.cluster;
@@ -293,12 +375,12 @@ pub fn run_eval(args: EvalClusterArgs, config: &Config) -> Result<()> {
     let elapsed = started.elapsed().as_secs_f64();
     let predicted: Vec<(String, String)> =
         articles.iter().zip(&stories).map(|(a, s)| (a.id.clone(), articles[*s].id.clone())).collect();
-    let mut sizes: HashMap<&String, usize> = HashMap::new();
-    for (_, story) in &predicted {
-        *sizes.entry(story).or_default() += 1;
-    }
-    let largest = sizes.values().copied().max().unwrap_or(0);
-    println!("articles: {}, predicted stories: {} (largest {largest})", articles.len(), sizes.len());
+    let (stories_found, largest) = story_sizes(&predicted);
+    let (_, gold_largest) = story_sizes(&gold);
+    println!(
+        "articles: {}, predicted stories: {stories_found} (largest {largest}; largest gold story {gold_largest})",
+        articles.len()
+    );
     println!("BCubed   {}", bcubed(&predicted, &gold));
     println!("pairwise {}", pairwise(&predicted, &gold));
     println!("gold stories: {}", fragmentation(&predicted, &gold));
@@ -318,24 +400,41 @@ pub fn run_eval(args: EvalClusterArgs, config: &Config) -> Result<()> {
     Ok(())
 }
 
+/// A real article's embedding, if it has one.
+type Embedding<'a> = Option<&'a [f32]>;
+
 /// `eval cluster --stream`: the input's gold stories resampled into a long
 /// dated stream, clustered in refresh rounds, and scored on how whole each
 /// event stayed, early and late in the stream, and for the big events.
-fn run_stream_eval(args: &EvalClusterArgs, articles: usize, config: &ClusterConfig) -> Result<()> {
+fn run_stream_eval(args: &EvalClusterArgs, articles: usize, config: &Config) -> Result<()> {
     use parallax_cluster::stream::{SourceText, StreamConfig, resample};
     let (sources, _) = read_articles(Some(&args.input))?;
     let mut gold_story: HashMap<String, String> = HashMap::new();
     jsonl::read_lines(Some(&args.gold), |_, line: GoldLine| {
         gold_story.insert(line.id, line.story);
     })?;
-    let mut by_story: std::collections::BTreeMap<&str, Vec<SourceText>> = std::collections::BTreeMap::new();
-    for article in &sources {
+    // The embedding of each real article, given in the input or by the
+    // model: a retelling carries its source's (the model reads each real
+    // text once, as `bench cluster` does).
+    let embedder = crate::embedder::load(&config.embed, args.model.as_deref())?;
+    let mut embedded: Vec<Option<Vec<f32>>> = sources.iter().map(|a| a.embedding.clone()).collect();
+    if let Some(embedder) = embedder.as_deref() {
+        let inputs: Vec<ArticleInput> = sources
+            .iter()
+            .map(|a| ArticleInput { title: &a.title, text: a.text.as_deref().unwrap_or(""), ..ArticleInput::default() })
+            .collect();
+        embedded = embed_timed(embedder, &inputs)?.into_iter().map(Some).collect();
+    }
+    let mut by_story: std::collections::BTreeMap<&str, Vec<(SourceText, Embedding)>> =
+        std::collections::BTreeMap::new();
+    for (article, embedding) in sources.iter().zip(&embedded) {
         if let Some(story) = gold_story.get(&article.id) {
             let text = article.text.as_deref().unwrap_or("");
-            by_story.entry(story).or_default().push(SourceText { title: &article.title, text });
+            by_story.entry(story).or_default().push((SourceText { title: &article.title, text }, embedding.as_deref()));
         }
     }
-    let stories: Vec<Vec<SourceText>> = by_story.into_values().collect();
+    let (stories, embeddings): (Vec<Vec<SourceText>>, Vec<Vec<Embedding>>) =
+        by_story.into_values().map(|story| story.into_iter().unzip()).unzip();
     anyhow::ensure!(!stories.is_empty(), "eval cluster: no article of {} is in the gold", args.input.display());
     let defaults = StreamConfig::default();
     let seed = args.seed.unwrap_or(defaults.seed);
@@ -360,10 +459,11 @@ fn run_stream_eval(args: &EvalClusterArgs, articles: usize, config: &ClusterConf
             outlet: Some(&outlets[article.outlet]),
             language: Some("en"),
             published: Some(article.published),
-            embedding: None,
+            embedding: embeddings[article.story][article.source],
         })
         .collect();
-    let mut clusterer = Clusterer::new(config.clone()).context("eval cluster: invalid configuration")?;
+    let cluster = parallax_ingest::stories::cluster_config(&config.cluster, embedder.as_deref());
+    let mut clusterer = Clusterer::new(cluster).context("eval cluster: invalid configuration")?;
     let mut log = StoryLog::new();
     let started = Instant::now();
     for round in inputs.chunks(args.round.max(1)) {
@@ -374,6 +474,9 @@ fn run_stream_eval(args: &EvalClusterArgs, articles: usize, config: &ClusterConf
     let elapsed = started.elapsed().as_secs_f64();
     let predicted = log.final_stories();
     let gold: Vec<(u64, u32)> = stream.iter().enumerate().map(|(key, a)| (key as u64, a.event)).collect();
+    let (stories_found, largest) = story_sizes(&predicted);
+    let (_, gold_largest) = story_sizes(&gold);
+    println!("predicted stories: {stories_found} (largest {largest}; largest gold event {gold_largest})");
     println!("BCubed   {}", bcubed(&predicted, &gold));
     println!("pairwise {}", pairwise(&predicted, &gold));
     println!("gold events: {}", fragmentation(&predicted, &gold));
@@ -448,7 +551,17 @@ fn report_by_language(articles: &[InputArticle], predicted: &[(String, String)],
 
 #[cfg(test)]
 mod tests {
-    use super::parse_published;
+    use super::{parse_published, unit_embedding};
+
+    #[test]
+    fn embeddings_are_scaled_to_unit_length_or_refused() {
+        assert_eq!(unit_embedding(vec![3.0, 4.0], 2), Ok(vec![0.6, 0.8]));
+        assert!(unit_embedding(vec![1.0, 0.0, 0.0], 2).unwrap_err().contains("3 dimensions"));
+        assert!(unit_embedding(vec![f32::NAN, 1.0], 2).is_err());
+        assert!(unit_embedding(vec![0.0, 0.0], 2).is_err());
+        assert!(unit_embedding(Vec::new(), 0).is_err());
+        assert!(unit_embedding(vec![f32::MAX, f32::MAX], 2).is_err(), "a norm that overflows");
+    }
 
     #[test]
     fn dates_as_people_write_them() {

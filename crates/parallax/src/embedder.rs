@@ -80,6 +80,10 @@ mod imp {
                 .map(|k| cache.get(k).map(|v| v.to_vec()).ok_or_else(|| "embed: vector missing from the cache".into()))
                 .collect()
         }
+
+        fn multilingual(&self) -> bool {
+            self.model.multilingual()
+        }
     }
 
     pub fn load(dir: &Path, settings: &EmbedSettings) -> Result<Arc<dyn TextEmbedder>> {

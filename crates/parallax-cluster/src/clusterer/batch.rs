@@ -59,6 +59,10 @@ pub(super) struct Batch {
     /// Embeddings, empty for an article without one.
     embeddings: Vec<f32>,
     embedding_offsets: Vec<u32>,
+    /// Each embedding's expected cosine to an unrelated window article
+    /// when the chunk came (see `Window::embedding_baseline`); `None`
+    /// without an embedding or while the window knows too few.
+    pub embedding_baselines: Vec<Option<f32>>,
     /// Each chunk article's closest chunk-mates, best first:
     /// `BATCH_NEIGHBOURS` places per article, the first `neighbour_lens`
     /// of them used.
@@ -88,6 +92,7 @@ impl Batch {
         self.embeddings.clear();
         self.embedding_offsets.clear();
         self.embedding_offsets.push(0);
+        self.embedding_baselines.clear();
         self.neighbours.clear();
         self.neighbour_lens.clear();
         self.placed.clear();
@@ -226,8 +231,18 @@ impl Clusterer {
                 language: self.analysis.language,
                 specific: 0,
             });
-            batch.embeddings.extend_from_slice(article.embedding.unwrap_or_default());
+            let embedding = article.embedding.unwrap_or_default();
+            // Like the document frequencies, the mean counts the whole
+            // chunk before any of it is placed.
+            self.window.learn_embedding(self.analysis.language, embedding);
+            batch.embeddings.extend_from_slice(embedding);
             batch.embedding_offsets.push(batch.embeddings.len() as u32);
+        }
+        for index in 0..chunk.len() {
+            let language = self.batch.profiles[index].language;
+            let per_language = !self.config.embedding_across_languages;
+            let baseline = self.window.embedding_baseline(language, self.batch.embedding(index), per_language);
+            self.batch.embedding_baselines.push(baseline);
         }
         self.window.documents += chunk.len() as u64;
         self.weigh_chunk(chunk.len());
@@ -348,10 +363,20 @@ impl Clusterer {
         let (a, b) = (self.batch.profiles[index], self.batch.profiles[other]);
         let specific = specific_dot(self.batch.vector(index), self.batch.vector(other), &self.window.specific);
         let lexical = lexical_similarity(&self.config, lexical, specific, a, b);
-        let cosine =
-            blend(self.config.embedding_weight, lexical, self.batch.embedding(index), self.batch.embedding(other))
-                * self.time_decay(published, other_published)
-                * weekday_factor(self.config.weekday_conflict, a.weekdays, b.weekdays);
+        let batch = &self.batch;
+        let similarity = match (batch.embedding_baselines[index], batch.embedding_baselines[other]) {
+            (Some(mine), Some(theirs)) => blend(
+                &self.config,
+                lexical,
+                (batch.embedding(index), batch.embedding(other)),
+                (a.language, b.language),
+                (mine, theirs),
+            ),
+            _ => lexical,
+        };
+        let cosine = similarity
+            * self.time_decay(published, other_published)
+            * weekday_factor(self.config.weekday_conflict, a.weekdays, b.weekdays);
         self.batch.push_neighbour(index, (cosine, other as u32));
         self.batch.push_neighbour(other, (cosine, index as u32));
     }

@@ -50,6 +50,7 @@ impl Clusterer {
         member.outlet = outlet;
         member.embedding.clear();
         member.embedding.extend_from_slice(&self.work.embedding);
+        member.embedding_baseline = self.work.embedding_baseline;
         self.post(slot, generation);
         self.add_to_story(story_slot, slot, generation, key, time, article.published.is_some());
         for other in std::mem::take(&mut self.work.pending_fix) {
@@ -176,6 +177,7 @@ impl Clusterer {
                 *sum += value;
             }
             story.embedded += 1;
+            story.embedding_baseline_sum += work.embedding_baseline;
         }
         window.members[slot as usize].position = story.members.len() as u32;
         story.members.push(slot);

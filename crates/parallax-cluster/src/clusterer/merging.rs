@@ -2,7 +2,7 @@
 //! placed, its story is checked against its next closest candidates.
 
 use super::Clusterer;
-use super::scoring::weekday_factor;
+use super::scoring::{calibrate, weekday_factor};
 use crate::vector::{add_into, dense_dot, dot, keep_heaviest};
 
 impl Clusterer {
@@ -56,19 +56,26 @@ impl Clusterer {
     fn story_similarity(&self, a_slot: u32, b_slot: u32) -> Option<f32> {
         let (a, b) = (&self.window.stories[a_slot as usize], &self.window.stories[b_slot as usize]);
         let lexical = dot(&a.centroid, &b.centroid) / (a.summed as f32 * b.summed as f32).max(1.0);
-        let mut average = if a.embedded > 0 && b.embedded > 0 && a.embedding_sum.len() == b.embedding_sum.len() {
+        // The model's say, as between two articles: the calibrated cosine
+        // of the two stories' mean embeddings, where it may judge their
+        // languages.
+        let judged =
+            self.config.embedding_across_languages || (a.languages == b.languages && a.languages.count_ones() == 1);
+        let mut average = lexical;
+        if judged && a.embedded > 0 && b.embedded > 0 && a.embedding_sum.len() == b.embedding_sum.len() {
             let dense = dense_dot(&a.embedding_sum, &b.embedding_sum) / (a.embedded as f32 * b.embedded as f32);
+            let baseline =
+                0.5 * (a.embedding_baseline_sum / a.embedded as f32 + b.embedding_baseline_sum / b.embedded as f32);
             let weight = self.config.embedding_weight;
-            (1.0 - weight) * lexical + weight * dense
-        } else {
-            lexical
-        };
+            average = (1.0 - weight) * lexical + weight * calibrate(dense, baseline);
+        }
         average *= self.time_decay(a.latest_dated, b.latest_dated);
         average *= weekday_factor(self.config.weekday_conflict, a.weekdays, b.weekdays);
         if average < self.config.min_similarity {
             return None;
         }
-        Some(average - self.config.density_weight * 0.5 * (a.mean_density() + b.mean_density()))
+        let adjusted = average - self.config.density_weight * 0.5 * (a.mean_density() + b.mean_density());
+        Some(adjusted)
     }
 
     /// Moves story `gone` into story `kept`.
@@ -97,6 +104,7 @@ impl Clusterer {
                 *sum += value;
             }
             kept_story.embedded += gone_story.embedded;
+            kept_story.embedding_baseline_sum += gone_story.embedding_baseline_sum;
         }
         kept_story.density_sum += gone_story.density_sum;
         kept_story.last_seen = kept_story.last_seen.max(gone_story.last_seen);

@@ -53,7 +53,8 @@ pub struct ArticleInput<'a> {
     pub published: Option<i64>,
     /// A dense sentence embedding of title and lead, unit length (the
     /// `embeddings` feature's model). Where both articles of a pair carry
-    /// one of the same length, their cosine blends in with
+    /// one of the same length, the model's cosine (measured from its cosine
+    /// to an unrelated article) blends in with
     /// [`ClusterConfig::embedding_weight`]; otherwise the words alone count.
     pub embedding: Option<&'a [f32]>,
 }
@@ -99,6 +100,8 @@ struct Work {
     vector: SparseVec,
     /// Its embedding (empty if none).
     embedding: Vec<f32>,
+    /// Its embedding's expected cosine to a random window article.
+    embedding_baseline: f32,
     /// What its pairs are judged by besides the cosine.
     profile: scoring::Profile,
     /// The members its terms reached, with their cosines so far.
@@ -215,7 +218,12 @@ impl Clusterer {
         self.work.vector.clear();
         self.work.vector.extend_from_slice(self.batch.vector(index));
         self.work.embedding.clear();
-        self.work.embedding.extend_from_slice(self.batch.embedding(index));
+        // An embedding counts once the model's cosine to an unrelated
+        // article is known.
+        if let Some(baseline) = self.batch.embedding_baselines[index] {
+            self.work.embedding.extend_from_slice(self.batch.embedding(index));
+            self.work.embedding_baseline = baseline;
+        }
         self.work.profile = self.batch.profiles[index];
         let outlet = article.outlet.map(|name| self.window.intern_outlet(name));
         self.score_members();

@@ -107,7 +107,6 @@ impl Clusterer {
         work.touched_members.clear();
         work.closest.clear();
         let keep = window.neighbours.keep;
-        let weight = self.config.embedding_weight;
         while let Some((slot, [cosine, specific])) = work.touched.pop() {
             let profile = window.slots[slot as usize].profile;
             let lexical = lexical_similarity(&self.config, cosine, specific, work.profile, profile);
@@ -116,7 +115,10 @@ impl Clusterer {
             let similarity = if work.embedding.is_empty() {
                 lexical
             } else {
-                blend(weight, lexical, &work.embedding, &window.members[slot as usize].embedding)
+                let member = &window.members[slot as usize];
+                let languages = (work.profile.language, profile.language);
+                let baselines = (work.embedding_baseline, member.embedding_baseline);
+                blend(&self.config, lexical, (&work.embedding, &member.embedding), languages, baselines)
             };
             let score =
                 similarity * weekday_factor(self.config.weekday_conflict, work.profile.weekdays, profile.weekdays);
@@ -130,14 +132,7 @@ impl Clusterer {
                 // It will likely take the article among its neighbours.
                 window.neighbours.prefetch(slot);
             }
-            if work.closest.len() >= keep && work.closest[keep - 1].0 >= score {
-                continue;
-            }
-            let at = work.closest.partition_point(|&(s, _)| s >= score);
-            if at < keep {
-                work.closest.insert(at, (score, window.slots[slot as usize].story));
-                work.closest.truncate(keep);
-            }
+            keep_closest(&mut work.closest, keep, score, window.slots[slot as usize].story);
         }
     }
 
@@ -217,19 +212,32 @@ impl Clusterer {
             let story = &self.window.stories[slot as usize];
             let average = sum / story.members.len().max(1) as f32;
             let mut similarity = (1.0 - linkage) * average + linkage * closest;
-            if let Some(time) = published {
-                similarity *= self.time_decay(time, story.latest_dated);
-            }
+            let decay = published.map_or(1.0, |time| self.time_decay(time, story.latest_dated));
+            similarity *= decay;
             if similarity < self.config.min_similarity {
                 continue;
             }
             let crowding = 0.5 * (self.density_outside(Some(slot)) + story.mean_density());
-            candidates.push(Candidate { slot, adjusted: similarity - alpha * crowding });
+            let adjusted = similarity - alpha * crowding;
+            candidates.push(Candidate { slot, adjusted });
         }
         candidates.sort_unstable_by(|a, b| b.adjusted.total_cmp(&a.adjusted).then(a.slot.cmp(&b.slot)));
         self.work.candidates = candidates;
         self.work.touched_stories = touched;
         self.work.touched_stories.clear();
+    }
+}
+
+/// Inserts `(score, story)` into `closest`, best first, if it is among the
+/// `keep` best.
+fn keep_closest(closest: &mut Vec<(f32, u32)>, keep: usize, score: f32, story: u32) {
+    if closest.len() >= keep && closest[keep - 1].0 >= score {
+        return;
+    }
+    let at = closest.partition_point(|&(s, _)| s >= score);
+    if at < keep {
+        closest.insert(at, (score, story));
+        closest.truncate(keep);
     }
 }
 
@@ -303,13 +311,33 @@ pub(super) fn specific_dot(a: &[(u32, f32)], b: &[(u32, f32)], specific: &[bool]
     sum
 }
 
-/// The lexical cosine with the embedding cosine blended in at `weight`,
-/// where both articles carry an embedding of the same length.
-pub(super) fn blend(weight: f32, lexical: f32, a: &[f32], b: &[f32]) -> f32 {
-    if a.is_empty() || a.len() != b.len() {
+/// The word similarity `lexical` of two articles with the model's
+/// calibrated cosine blended in at `embedding_weight`, where both carry an
+/// embedding of one length and the model may judge their languages
+/// (`embedding_across_languages`, or one language), each embedding with its
+/// baseline (see `Window::embedding_baseline`).
+pub(super) fn blend(
+    config: &ClusterConfig,
+    lexical: f32,
+    (a, b): (&[f32], &[f32]),
+    languages: (u8, u8),
+    baselines: (f32, f32),
+) -> f32 {
+    let judged = config.embedding_across_languages || languages.0 == languages.1;
+    if a.is_empty() || a.len() != b.len() || !judged {
         return lexical;
     }
-    (1.0 - weight) * lexical + weight * dense_dot(a, b)
+    let dense = calibrate(dense_dot(a, b), 0.5 * (baselines.0 + baselines.1));
+    (1.0 - config.embedding_weight) * lexical + config.embedding_weight * dense
+}
+
+/// The model's cosine `dense` measured from `baseline`, its cosine to an
+/// unrelated article: a model's cosines between unrelated texts sit
+/// anywhere from about 0.1 (all-MiniLM-L6-v2) to 0.75
+/// (multilingual-e5-small), and only what lies above says "alike".
+pub(super) fn calibrate(dense: f32, baseline: f32) -> f32 {
+    let baseline = baseline.clamp(0.0, 0.95);
+    (dense - baseline) / (1.0 - baseline)
 }
 
 /// How much of a similarity is left between two texts naming the days of

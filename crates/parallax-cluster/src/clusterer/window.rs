@@ -8,7 +8,7 @@ use super::scoring::Profile;
 use crate::config::ClusterConfig;
 use crate::postings::PostingList;
 use crate::text::TermKind;
-use crate::vector::SparseVec;
+use crate::vector::{SparseVec, dense_dot};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 
@@ -48,6 +48,9 @@ pub(super) struct Member {
     pub outlet: Option<u32>,
     /// Unit embedding, empty when the article came without one.
     pub embedding: Vec<f32>,
+    /// Its embedding's cosine to the mean embedding when it came (see
+    /// [`Window::embedding_baseline`]).
+    pub embedding_baseline: f32,
 }
 
 pub(super) struct Story {
@@ -64,6 +67,8 @@ pub(super) struct Story {
     /// Sum of the embeddings of every member that had one, and how many.
     pub embedding_sum: Vec<f32>,
     pub embedded: u32,
+    /// Sum of those members' `embedding_baseline`s.
+    pub embedding_baseline_sum: f32,
     /// Member slots: every article of the story still in the window.
     pub members: Vec<u32>,
     /// Sum of the members' densities.
@@ -107,6 +112,45 @@ pub(super) const VOCABULARY_SWEEP_MIN: usize = 1 << 16;
 /// articles), while terms any more common keep their counts.
 const FORGETTABLE_DOCUMENT_FREQUENCY: u32 = 3;
 
+/// Articles the running mean embedding is taken over, about: enough that
+/// one busy story does not move it, few enough that it follows the news.
+const EMBEDDING_MEAN_HORIZON: u32 = 2_000;
+
+/// Articles a running mean embedding must have counted before it serves
+/// as a baseline: below it, one article weighs too much in its own.
+const EMBEDDING_MEAN_MIN: u32 = 32;
+
+/// A running mean of the latest embeddings (over about
+/// [`EMBEDDING_MEAN_HORIZON`]).
+#[derive(Default)]
+struct RunningMean {
+    mean: Vec<f32>,
+    count: u32,
+}
+
+impl RunningMean {
+    fn learn(&mut self, embedding: &[f32]) {
+        if embedding.len() != self.mean.len() {
+            // The first embedding, or another model's: start over.
+            self.mean = embedding.to_vec();
+            self.count = 1;
+            return;
+        }
+        self.count = (self.count + 1).min(EMBEDDING_MEAN_HORIZON);
+        let rate = 1.0 / self.count as f32;
+        for (mean, value) in self.mean.iter_mut().zip(embedding) {
+            *mean += rate * (value - *mean);
+        }
+    }
+
+    /// The dot product of `embedding` with the mean, once the mean is
+    /// worth it.
+    fn dot(&self, embedding: &[f32]) -> Option<f32> {
+        (self.count >= EMBEDDING_MEAN_MIN && embedding.len() == self.mean.len())
+            .then(|| dense_dot(embedding, &self.mean))
+    }
+}
+
 /// The window: every active article and story, the inverted index over
 /// them, and the queues that age them out.
 pub(super) struct Window {
@@ -142,6 +186,10 @@ pub(super) struct Window {
     pub now: i64,
     /// Stories ever created.
     created: u64,
+    /// The mean of the latest embeddings: what a random article of the
+    /// window looks like to the model, in any language and per language id.
+    embedding_mean: RunningMean,
+    embedding_means_by_language: Vec<RunningMean>,
 }
 
 impl Window {
@@ -167,7 +215,41 @@ impl Window {
             outlets: FxHashMap::default(),
             now: UNDATED,
             created: 0,
+            embedding_mean: RunningMean::default(),
+            embedding_means_by_language: Vec::new(),
         }
+    }
+
+    /// The expected cosine of `embedding` (of an article in `language`)
+    /// to an unrelated article: its dot product with the mean of the
+    /// window's articles, `per_language` in that language (or in any while
+    /// it has too few); `None` while the window has too few. A model's
+    /// cosines between unrelated texts sit anywhere from about 0.1
+    /// (all-MiniLM-L6-v2 on English) to 0.75 (multilingual-e5-small): this
+    /// is the zero the clusterer measures them from. A multilingual model
+    /// maps every language into one space, so one mean serves; an English
+    /// model finds any two texts of another language alike, so each
+    /// language needs its own.
+    pub fn embedding_baseline(&self, language: u8, embedding: &[f32], per_language: bool) -> Option<f32> {
+        let own = match per_language {
+            true => self.embedding_means_by_language.get(usize::from(language)).and_then(|mean| mean.dot(embedding)),
+            false => None,
+        };
+        own.or_else(|| self.embedding_mean.dot(embedding))
+    }
+
+    /// Counts `embedding` (of an article in `language`) into the running
+    /// means.
+    pub fn learn_embedding(&mut self, language: u8, embedding: &[f32]) {
+        if embedding.is_empty() {
+            return;
+        }
+        self.embedding_mean.learn(embedding);
+        let index = usize::from(language);
+        if self.embedding_means_by_language.len() <= index {
+            self.embedding_means_by_language.resize_with(index + 1, RunningMean::default);
+        }
+        self.embedding_means_by_language[index].learn(embedding);
     }
 
     /// A small number for an outlet's name.
@@ -365,6 +447,7 @@ impl Window {
                     summed: 0,
                     embedding_sum: Vec::new(),
                     embedded: 0,
+                    embedding_baseline_sum: 0.0,
                     members: Vec::new(),
                     density_sum: 0.0,
                     last_seen: 0,
@@ -384,6 +467,7 @@ impl Window {
         story.summed = 0;
         story.embedding_sum.clear();
         story.embedded = 0;
+        story.embedding_baseline_sum = 0.0;
         story.last_seen = time;
         story.latest_dated = UNDATED;
         story.weekdays = 0;
@@ -406,6 +490,7 @@ impl Window {
             copy_of: None,
             outlet: None,
             embedding: Vec::new(),
+            embedding_baseline: 0.0,
         });
         self.neighbours.grow(self.members.len());
         (self.members.len() - 1) as u32
