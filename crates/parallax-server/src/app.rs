@@ -189,6 +189,8 @@ pub struct AppState {
     home: Mutex<Option<(u64, Arc<Vec<StoryHead>>)>>,
     pub(crate) cache: PageCaches,
     status: Mutex<SchedulerStatus>,
+    /// Reading profiles, when `reading_balance` is on.
+    pub(crate) readers: Option<crate::reading::Readers>,
 }
 
 /// Two caches, so the many story pages a crawler walks through cannot push
@@ -262,11 +264,19 @@ impl AppState {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             home: Mutex::new(None),
             status: Mutex::new(SchedulerStatus::default()),
+            readers: None,
         }
     }
 
     /// The pipeline configuration stories are made with, for the pages
     /// that explain them.
+    /// Keeps reading profiles under `dir` if the configuration turns the
+    /// reading balance on.
+    pub fn with_readers(mut self, dir: std::path::PathBuf) -> AppState {
+        self.readers = self.config.reading_balance.then(|| crate::reading::Readers::new(dir));
+        self
+    }
+
     pub fn with_pipeline(mut self, config: &parallax_ingest::Config) -> AppState {
         self.methodology = Methodology::new(config, self.config.home_half_life_hours);
         self
@@ -444,6 +454,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/status", get(pages::status))
         .route("/static/{file}", get(pages::static_file))
         .route("/robots.txt", get(pages::robots))
+        .route("/go/{story}/{article}", get(crate::reading::go))
+        .route("/me", get(crate::reading::me))
+        .route("/me/forget", axum::routing::post(crate::reading::forget))
         .route("/metrics", get(metrics))
         .route("/api/v1/stories", get(api::stories))
         .route("/api/v1/stories/{id}", get(api::story))

@@ -123,6 +123,11 @@ pub struct ServerConfig {
     /// Editions and the one the home page shows by default
     /// (`[server.editions]`, see `editions.rs`).
     pub editions: crate::editions::EditionsConfig,
+    /// Opt-in reading balance (`/me`): opening an article through its story
+    /// page records its outlet in a private profile for that browser, under
+    /// `DIR/readers/`, keyed by a random cookie. Off by default: with it off
+    /// no cookie is set and nothing is recorded.
+    pub reading_balance: bool,
 }
 
 impl Default for ServerConfig {
@@ -167,6 +172,7 @@ impl Default for ServerConfig {
             status_token: None,
             status_page_feeds: 100,
             editions: crate::editions::EditionsConfig::default(),
+            reading_balance: false,
         }
     }
 }

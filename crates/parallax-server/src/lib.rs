@@ -26,6 +26,7 @@ pub mod pages;
 pub mod params;
 pub mod pool;
 pub mod present;
+pub mod reading;
 pub mod responses;
 pub mod scheduler;
 pub mod search;

@@ -124,7 +124,8 @@ impl Server {
         let listen = options.server.listen;
         let state = Arc::new(
             AppState::new(ReadPool::new(readers), search, Arc::new(Metrics::default()), options.server, options.demo)
-                .with_pipeline(&config),
+                .with_pipeline(&config)
+                .with_readers(options.data_dir.join("readers")),
         );
         state.load().await?;
         let listener = TcpListener::bind(listen).await.map_err(|source| ServerError::Bind { addr: listen, source })?;
