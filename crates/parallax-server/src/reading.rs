@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::pages::Layout;
-use crate::present::BiasBar;
+use crate::present::{BarChart, BiasBar, factuality_chart, ownership_chart};
 
 /// The cookie that names a reader's profile.
 pub const READER_COOKIE: &str = "parallax_reader";
@@ -179,10 +179,10 @@ pub struct Window {
     pub reads: u32,
     pub bias: BiasBar,
     pub lean: LeanCounts,
-    /// (factuality, reads), most read first.
-    pub factuality: Vec<(String, u32)>,
-    /// (ownership, reads), most read first.
-    pub ownership: Vec<(String, u32)>,
+    /// Reads by the outlets' factuality, best first, then unrated.
+    pub factuality: BarChart,
+    /// Reads by the outlets' kind of ownership, most read first.
+    pub ownership: BarChart,
     /// Sides of the spectrum this reader did not read at all.
     pub unread_sides: Vec<&'static str>,
 }
@@ -212,12 +212,6 @@ fn side_label(side: LeanBucket) -> &'static str {
     }
 }
 
-fn sorted(counts: BTreeMap<String, u32>) -> Vec<(String, u32)> {
-    let mut counts: Vec<(String, u32)> = counts.into_iter().collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    counts
-}
-
 /// The lean, factuality and ownership mix of `reads` since `since`.
 fn window(state: &AppState, reads: &[Read], since: DateTime<Utc>, label: &'static str) -> Window {
     let snapshot = state.snapshot();
@@ -227,9 +221,10 @@ fn window(state: &AppState, reads: &[Read], since: DateTime<Utc>, label: &'stati
         count += 1;
         let info = snapshot.outlets.get(&read.outlet);
         lean.add(info.map_or(OutletLean::Unrated, |i| i.profile.stance()));
-        let rated = |value: Option<String>| value.unwrap_or_else(|| "unrated".to_string());
-        *factuality.entry(rated(info.and_then(|i| i.profile.factuality).map(|f| f.to_string()))).or_insert(0) += 1;
-        *ownership.entry(rated(info.and_then(|i| i.profile.ownership.clone()))).or_insert(0) += 1;
+        let fact = info.and_then(|i| i.profile.factuality).map_or_else(|| "unrated".to_string(), |f| f.to_string());
+        *factuality.entry(fact).or_insert(0) += 1;
+        let owned = info.and_then(|i| i.profile.ownership.clone()).unwrap_or_else(|| "unknown".to_string());
+        *ownership.entry(owned).or_insert(0) += 1;
     }
     let unread_sides = if lean.rated() == 0 {
         Vec::new()
@@ -245,8 +240,8 @@ fn window(state: &AppState, reads: &[Read], since: DateTime<Utc>, label: &'stati
         reads: count,
         bias: BiasBar::new(&lean),
         lean,
-        factuality: sorted(factuality),
-        ownership: sorted(ownership),
+        factuality: factuality_chart(&factuality),
+        ownership: ownership_chart(&ownership),
         unread_sides,
     }
 }
