@@ -5,6 +5,7 @@
 //! pass over its title and lead, into buffers reused from article to article,
 //! so the hot path allocates only the vectors it hands back.
 
+use crate::latin::{name_key, number_key};
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -225,6 +226,8 @@ pub(crate) struct Analyzer {
     /// Days of the week named by the text being analysed.
     weekdays: u8,
     shingles: Vec<u64>,
+    /// A name's or number's key in Latin letters (see `latin`).
+    latin: String,
 }
 
 impl Analyzer {
@@ -247,6 +250,7 @@ impl Analyzer {
             deferred_entities: Vec::new(),
             weekdays: 0,
             shingles: Vec::new(),
+            latin: String::new(),
         }
     }
 
@@ -373,7 +377,8 @@ impl Analyzer {
                 if end - start < 2 {
                     continue;
                 }
-                let term = self.vocabulary.intern(key_hash(NUMBER_PREFIX, &self.lower[start..end]));
+                let key = number_key(&self.lower[start..end], &mut self.latin);
+                let term = self.vocabulary.intern(key_hash(NUMBER_PREFIX, key));
                 add_count(&mut self.counts, term, weight, TermKind::Number);
                 continue;
             }
@@ -468,7 +473,8 @@ impl Analyzer {
         {
             return surface.entity;
         }
-        let term = self.vocabulary.intern(key_hash(ENTITY_PREFIX, &self.lower[start..end]));
+        let key = name_key(&self.lower[start..end], &mut self.latin);
+        let term = self.vocabulary.intern(key_hash(ENTITY_PREFIX, key));
         if let Some(surface) = self.surface_cache.get(surface_key) {
             self.surface_cache.insert(surface_key, Surface { entity: term, ..surface });
         }
