@@ -8,7 +8,8 @@
 //! the classical way (β b, η e, φ ph: "Αλέξης" "Alexes") while names are
 //! written the modern way (ELOT 743: "Alexis", "Mitsotakis", "Varoufakis"),
 //! so a small table here spells Greek letters and digraphs as that
-//! standard does. Transliterations and English spellings of one name
+//! standard does (accents dropped by canonical decomposition,
+//! `unicode-normalization`). Transliterations and English spellings of one name
 //! differ mostly in the letters for i and u and in doubled letters
 //! ("Зеленский" comes out "Zelenskii", English writes "Zelensky" or
 //! "Zelenskyy"; "Навальный" "Naval'nyi" against "Navalny"; Greek writes
@@ -66,16 +67,16 @@ fn push_folded(c: char, last: &mut Option<char>, out: &mut String) {
 /// whether it took the `next` letter with it (a digraph), or `None` for
 /// any other character.
 fn greek(c: char, next: Option<char>) -> Option<(&'static str, bool)> {
+    // Accents and diaereses say nothing about the letter's spelling.
     let base = |c: char| match c {
-        'ά' => 'α',
-        'έ' => 'ε',
-        'ή' => 'η',
-        'ί' | 'ϊ' | 'ΐ' => 'ι',
-        'ό' => 'ο',
-        'ύ' | 'ϋ' | 'ΰ' => 'υ',
-        'ώ' => 'ω',
         'ς' => 'σ',
-        c => c,
+        c => {
+            let mut letter = None;
+            unicode_normalization::char::decompose_canonical(c, |part| {
+                letter.get_or_insert(part);
+            });
+            letter.unwrap_or(c)
+        }
     };
     let (c, next) = (base(c), next.map(base));
     let digraph = match (c, next) {
