@@ -23,6 +23,8 @@
 #   ARTICLES=1000000 scripts/bench-serve.sh         # a million (about 2 GB of disk while it runs)
 #   BASELINE=/path/to/old/parallax scripts/bench-serve.sh   # the same runs against another build, after
 #   ARTICLES=20000 DURATION=5s WARMUP=2s scripts/bench-serve.sh
+#   WALK_SECS=60 ...                                # cap the warm-up walk over every story (default:
+#                                                   # stories/800 s, over ten minutes at a million articles)
 #
 # Needs wrk (apt-get install -y wrk), curl and python3. Traffic goes to
 # 127.0.0.1 only. Everything it writes is deleted at exit.
@@ -106,7 +108,7 @@ load() {
     echo "-- $label: $CONNECTIONS connections, $THREADS threads, $DURATION"
     # Unreported warm-up: caches fill, as they would on a live site.
     if [ "$script" = "$work/stories.lua" ]; then
-        local walk=$(( $(wc -l < "$work/ids.txt") / 800 + 2 ))
+        local walk=${WALK_SECS:-$(( $(wc -l < "$work/ids.txt") / 800 + 2 ))}
         wrk -t"$THREADS" -c50 -d"${walk}s" "$@" -s "$work/walk.lua" "$target" > /dev/null
     fi
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$@" ${script:+-s "$script"} "$target" > /dev/null

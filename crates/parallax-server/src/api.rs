@@ -16,7 +16,7 @@ use parallax_store::{OutletRecord, StoryFilter, StoryHead, StoryRecord};
 use serde_json::json;
 
 use crate::app::{AppState, Made, PageKey};
-use crate::cache::{self, Representation, Scope, Ticket};
+use crate::cache::{self, Encoding, Representation, Scope, Ticket};
 use crate::error::{ApiError, AppError};
 use crate::params::{self, Params};
 use crate::responses::{
@@ -126,8 +126,10 @@ async fn story_objects(state: &AppState, ids: &[i64]) -> Result<Vec<Bytes>, AppE
                 Ok(found)
             })
             .await?;
-        let mut made: HashMap<i64, Bytes> =
-            stories.iter().map(|story| (story.id, keep_story_object(state, story, ticket).identity())).collect();
+        let mut made: HashMap<i64, Bytes> = stories
+            .iter()
+            .map(|story| (story.id, keep_story_object(state, story, ticket, Encoding::Gzip).identity()))
+            .collect();
         for (object, id) in objects.iter_mut().zip(ids) {
             if object.is_none() {
                 *object = made.remove(id);
@@ -138,8 +140,9 @@ async fn story_objects(state: &AppState, ids: &[i64]) -> Result<Vec<Bytes>, AppE
 }
 
 /// A story's API object, kept until the story changes.
-fn keep_story_object(state: &AppState, story: &StoryRecord, ticket: Ticket) -> Arc<Representation> {
-    let representation = Arc::new(Representation::new(cache::JSON, Bytes::from(story_json(story).to_string())));
+fn keep_story_object(state: &AppState, story: &StoryRecord, ticket: Ticket, first: Encoding) -> Arc<Representation> {
+    let body = Bytes::from(story_json(story).to_string());
+    let representation = Arc::new(Representation::new_for(cache::JSON, body, first));
     let ttl = state.story_ttl(story.last_updated);
     state.cache.put(PageKey::StoryObject(story.id), representation.clone(), Scope::Story(story.id), ttl, ticket);
     representation
@@ -157,7 +160,7 @@ pub async fn story(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(
         let ticket = state.cache.ticket(&PageKey::StoryObject(id), generation);
         let story = state.pool.read(move |store| store.story(id)).await?;
         let story = story.ok_or_else(|| AppError::NotFound(format!("no story {id}")))?;
-        Ok(keep_story_object(&state, &story, ticket))
+        Ok(keep_story_object(&state, &story, ticket, Encoding::negotiate(&headers)))
     };
     respond(&headers, answer.await)
 }

@@ -16,7 +16,7 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 use parallax_store::{FeedRecord, FeedStatus, OutletSummary, StoreCounts, StoryFilter, StoryHead};
 
-use crate::cache::{Kind, Representation, ResponseCache, Scope, Ticket};
+use crate::cache::{Encoding, Kind, Representation, ResponseCache, Scope, Ticket};
 use crate::config::ServerConfig;
 use crate::error::AppError;
 use crate::methodology::Methodology;
@@ -353,13 +353,24 @@ impl AppState {
         kind: Kind,
         make: impl Future<Output = Result<Made, AppError>>,
     ) -> Result<Arc<Representation>, AppError> {
+        self.cached_for(key, kind, Encoding::Gzip, make).await
+    }
+
+    /// [`AppState::cached`], first made for a request taking `first`.
+    pub(crate) async fn cached_for(
+        &self,
+        key: PageKey,
+        kind: Kind,
+        first: Encoding,
+        make: impl Future<Output = Result<Made, AppError>>,
+    ) -> Result<Arc<Representation>, AppError> {
         let generation = self.snapshot().generation;
         if let Some(kept) = self.cache.get(&key, generation) {
             return Ok(kept);
         }
         let ticket = self.cache.ticket(&key, generation);
         let made = make.await?;
-        let representation = Arc::new(Representation::new(kind, made.body));
+        let representation = Arc::new(Representation::new_for(kind, made.body, first));
         let scope = made.story.map_or(Scope::Generation(generation), Scope::Story);
         self.cache.put(key, representation.clone(), scope, made.ttl, ticket);
         Ok(representation)

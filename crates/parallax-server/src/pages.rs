@@ -20,7 +20,7 @@ use parallax_store::{FeedRecord, FeedStatus, StoreCounts, StoryFilter, StoryReco
 
 use crate::api::{outlet_data, query_params};
 use crate::app::{AppState, Made, PageKey, SchedulerStatus};
-use crate::cache::{self, Kind, Representation};
+use crate::cache::{self, Encoding, Kind, Representation};
 use crate::error::AppError;
 use crate::outlets::OutletDirectory;
 use crate::params;
@@ -434,7 +434,7 @@ pub async fn story(
                 .ok_or_else(|| AppError::bad("sort", format!("must be time, lean or outlet, not {raw:?}")))?,
         };
         state
-            .cached(PageKey::Story(id, sort), cache::HTML, async {
+            .cached_for(PageKey::Story(id, sort), cache::HTML, Encoding::negotiate(&headers), async {
                 let story = state.pool.read(move |store| store.story(id)).await?;
                 let story = story.ok_or_else(|| AppError::NotFound(format!("no story {id}")))?;
                 let body = Bytes::from(story_page(&state, &story, sort).render()?);
