@@ -78,41 +78,7 @@ fn a_300_article_event_over_five_days_ends_as_one_story() {
     // Three planted events, each in its own stream of 20,000 articles over
     // almost seven days: the event runs from day 1.3 to day 6.3.
     for (round, &story) in whole.iter().step_by(whole.len() / 3).take(3).enumerate() {
-        let config = StreamConfig {
-            articles: 20_000,
-            per_day: 3_000,
-            planted_story: Some(story),
-            seed: round as u64 + 1,
-            ..StreamConfig::default()
-        };
-        let stream = resample(&sources, &config);
-        let outlets: Vec<String> = (0..config.outlets).map(|i| format!("outlet{i}.example")).collect();
-        let inputs: Vec<ArticleInput> = stream
-            .iter()
-            .enumerate()
-            .map(|(key, a)| ArticleInput {
-                key: key as u64,
-                title: &a.title,
-                text: &a.text,
-                outlet: Some(&outlets[a.outlet]),
-                language: Some("en"),
-                published: Some(a.published),
-                embedding: None,
-            })
-            .collect();
-        let mut clusterer = Clusterer::new(ClusterConfig::default()).expect("valid config");
-        let mut log = StoryLog::new();
-        for chunk in inputs.chunks(200) {
-            for (input, assignment) in chunk.iter().zip(clusterer.add_batch(chunk)) {
-                log.record(input.key, &assignment);
-            }
-        }
-        let mut planted_stories: BTreeMap<u64, usize> = BTreeMap::new();
-        for (key, story) in log.final_stories() {
-            if stream[key as usize].planted {
-                *planted_stories.entry(story).or_default() += 1;
-            }
-        }
+        let (stream, planted_stories) = planted_event(&sources, story, round as u64 + 1, 3_000);
         let planted: usize = planted_stories.values().sum();
         let days = {
             let times: Vec<i64> = stream.iter().filter(|a| a.planted).map(|a| a.published).collect();
@@ -128,4 +94,79 @@ fn a_300_article_event_over_five_days_ends_as_one_story() {
             stories[story][0].title
         );
     }
+}
+
+/// The stream of 20,000 articles at `per_day` with `story` planted as an
+/// event of 300 articles over five days, fed in rounds of 200, and the
+/// predicted stories of the planted articles with how many each holds.
+fn planted_event(
+    sources: &[Vec<SourceText>],
+    story: usize,
+    seed: u64,
+    per_day: usize,
+) -> (Vec<parallax_cluster::stream::StreamArticle>, BTreeMap<u64, usize>) {
+    let config =
+        StreamConfig { articles: 20_000, per_day, planted_story: Some(story), seed, ..StreamConfig::default() };
+    let stream = resample(sources, &config);
+    let outlets: Vec<String> = (0..config.outlets).map(|i| format!("outlet{i}.example")).collect();
+    let inputs: Vec<ArticleInput> = stream
+        .iter()
+        .enumerate()
+        .map(|(key, a)| ArticleInput {
+            key: key as u64,
+            title: &a.title,
+            text: &a.text,
+            outlet: Some(&outlets[a.outlet]),
+            language: Some("en"),
+            published: Some(a.published),
+            embedding: None,
+        })
+        .collect();
+    let mut clusterer = Clusterer::new(ClusterConfig::default()).expect("valid config");
+    let mut log = StoryLog::new();
+    for chunk in inputs.chunks(200) {
+        for (input, assignment) in chunk.iter().zip(clusterer.add_batch(chunk)) {
+            log.record(input.key, &assignment);
+        }
+    }
+    let mut planted_stories: BTreeMap<u64, usize> = BTreeMap::new();
+    for (key, story) in log.final_stories() {
+        if stream[key as usize].planted {
+            *planted_stories.entry(story).or_default() += 1;
+        }
+    }
+    (stream, planted_stories)
+}
+
+/// Issue 16: the planted event of `parallax eval cluster --stream 150000`
+/// (its default seed) tells the NeuS story of Trump's visit to Mexico,
+/// whose three framings NeuS in one batch does not group (one outlet's
+/// "Mexico likely won't forget Trump's insults" stays apart). Retold 100
+/// times each over five days, the two halves started apart in the first
+/// hour and never merged: each half was the other's crowding, so the
+/// merge test took their closeness off their closeness (mean cosine 0.21,
+/// less 0.19 of crowding, under the 0.05 to merge). Halves of one event
+/// running side by side merge once crowding is measured outside both.
+/// 20,000 articles at 5,000 a day reproduce it.
+#[test]
+fn an_event_whose_framings_start_apart_ends_as_one_story() {
+    let Some(stories) = load() else {
+        println!("neus-dev not found beside the repository; skipped");
+        return;
+    };
+    let Some(story) = stories
+        .iter()
+        .position(|story| story.iter().any(|s| s.title.starts_with("Trump to Make Surprise Visit to Mexico")))
+    else {
+        println!("the story of issue 16 is not in this neus-dev; skipped");
+        return;
+    };
+    let sources: Vec<Vec<SourceText>> = stories
+        .iter()
+        .map(|story| story.iter().map(|s| SourceText { title: &s.title, text: &s.text }).collect())
+        .collect();
+    let (_, planted_stories) = planted_event(&sources, story, 1, 5_000);
+    println!("planted story {story}: {planted_stories:?}");
+    assert_eq!(planted_stories.values().sum::<usize>(), 300);
+    assert_eq!(planted_stories.len(), 1, "the event fell apart: {planted_stories:?}");
 }

@@ -1,8 +1,8 @@
 //! Stories grown alike merging into the older: after an article is
 //! placed, its story is checked against its next closest candidates.
 
-use super::Clusterer;
 use super::scoring::{calibrate, weekday_factor};
+use super::{Clusterer, UNDATED};
 use crate::vector::{add_into, dense_dot, dot, keep_heaviest};
 
 impl Clusterer {
@@ -71,10 +71,32 @@ impl Clusterer {
         }
         average *= self.time_decay(a.latest_dated, b.latest_dated);
         average *= weekday_factor(self.config.weekday_conflict, a.weekdays, b.weekdays);
+        let alpha = self.config.density_weight;
+        let mut adjusted = average - alpha * 0.5 * (a.mean_density() + b.mean_density());
+        // Each story's crowding as stored counts the other among its
+        // neighbours, so two halves of one event that started apart (one
+        // outlet's framing against the others') crowd each other and never
+        // merge: mean cosine 0.21 less 0.19 of crowding, under the merge
+        // threshold, for 100 and 200 retellings of one NeuS story side by
+        // side over five days (issue 16). For two stories running at the
+        // same time (both dated, last updated within the grace), the
+        // crowding that counts lies outside both, as an article's lies
+        // outside the story it may join. Not for stories apart in time or
+        // undated: ECB+ within-topic pairwise precision 0.846 -> 0.740 and
+        // NeuS 0.804 -> 0.799 when applied to every pair; with this guard
+        // ECB+ 0.753 -> 0.785 (within-topic precision 0.852), NeuS and
+        // MEANTIME unchanged. Measured only where it could decide:
+        // dropping links only lowers crowding.
+        let together = a.latest_dated != UNDATED
+            && b.latest_dated != UNDATED
+            && a.latest_dated.abs_diff(b.latest_dated) <= self.config.time_decay_grace_secs.unsigned_abs();
+        if together && adjusted < self.config.merge_threshold && average >= self.config.merge_threshold {
+            let outside = 0.5 * (self.density_outside_both(a_slot, b_slot) + self.density_outside_both(b_slot, a_slot));
+            adjusted = average - alpha * outside;
+        }
         if average < self.config.min_similarity {
             return None;
         }
-        let adjusted = average - self.config.density_weight * 0.5 * (a.mean_density() + b.mean_density());
         Some(adjusted)
     }
 

@@ -96,6 +96,9 @@ impl NeighbourLists {
     }
 }
 
+/// Members read for a story's crowding outside another story.
+const DENSITY_SAMPLE: usize = 64;
+
 /// Inserts `link` into the best-first `links` capped at `keep`; says
 /// whether it went in.
 pub(super) fn push_link(links: &mut Vec<Link>, link: Link, keep: usize) -> bool {
@@ -146,6 +149,34 @@ impl Clusterer {
         let change = density - neighbours.density(slot);
         neighbours.set_density(slot, density);
         self.window.stories[story as usize].density_sum += change;
+    }
+
+    /// The mean crowding of story `slot`'s members outside both it and
+    /// story `other`: their closest articles in third stories. A big story
+    /// is read through an even sample of [`DENSITY_SAMPLE`] members.
+    pub(super) fn density_outside_both(&self, slot: u32, other: u32) -> f32 {
+        let k = self.config.density_neighbours;
+        let members = &self.window.stories[slot as usize].members;
+        let step = members.len().div_ceil(DENSITY_SAMPLE).max(1);
+        let (mut total, mut sampled) = (0.0, 0);
+        for &member in members.iter().step_by(step) {
+            let mut sum = 0.0;
+            let mut counted = 0;
+            for link in self.window.neighbours.links(member) {
+                if counted == k {
+                    break;
+                }
+                let story = self.link_story(link);
+                if story == Some(slot) || story == Some(other) {
+                    continue;
+                }
+                sum += link.cosine;
+                counted += 1;
+            }
+            total += sum / k as f32;
+            sampled += 1;
+        }
+        total / sampled.max(1) as f32
     }
 
     /// The article's density outside `story`: the mean of its best
