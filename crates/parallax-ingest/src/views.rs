@@ -268,20 +268,12 @@ pub fn refresh_views_reporting(
             profiles.load(store, &story)?;
             loaded.push((story, texts));
         }
+        let computed = compute_views(&loaded, &profiles, &mut summarizer, blindspots);
         let mut views = Vec::with_capacity(loaded.len());
-        let no_categories = HashMap::new();
-        for (story, texts) in &loaded {
-            let known = &profiles.known;
-            let feed_categories = profiles.feed_categories.as_ref().unwrap_or(&no_categories);
-            let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| StoryView {
-                topics: topics_of(story, texts, feed_categories),
-                countries: profiles.countries(story),
-                ..story_view(story, texts, known, &mut summarizer, blindspots)
-            }));
+        for ((story, _), computed) in loaded.iter().zip(computed) {
             match computed {
                 Ok(view) => views.push((story.id, view)),
-                Err(panic) => {
-                    let reason = format!("views: crashed while summarising: {}", crate::panic_message(panic.as_ref()));
+                Err(reason) => {
                     tracing::error!(story = story.id, "{reason}");
                     report.failed.push((story.id, reason));
                 }
@@ -293,6 +285,73 @@ pub fn refresh_views_reporting(
         progress.stage_advanced(done);
     }
     Ok(report)
+}
+
+/// The view of each loaded story, or why it crashed. Without a generative
+/// endpoint a view is a pure function of its story, so the stories are
+/// shared out over every core, each thread with its own summariser; with
+/// one, they are summarised in order on this thread, so the endpoint is
+/// asked one story at a time and its failures in a row are counted as
+/// before. In `parallax bench ingest` (366 stories of about 100 articles)
+/// the view stage was 23% of the round's CPU time, all on one core.
+fn compute_views(
+    loaded: &[(StoryRecord, HashMap<i64, String>)],
+    profiles: &Profiles,
+    summarizer: &mut Summarizer,
+    blindspots: &BlindspotConfig,
+) -> Vec<Result<StoryView, String>> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(loaded.len());
+    if summarizer.asks_endpoint() || threads <= 1 {
+        return loaded.iter().map(|(story, texts)| view_of(story, texts, profiles, summarizer, blindspots)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut computed: Vec<Option<Result<StoryView, String>>> = (0..loaded.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let mut summarizer = summarizer.extractive_only();
+                let next = &next;
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((story, texts)) = loaded.get(index) else { break };
+                        done.push((index, view_of(story, texts, profiles, &mut summarizer, blindspots)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            // `view_of` catches its own panics; a worker that still died
+            // leaves its stories as None, reported below.
+            for (index, view) in worker.join().unwrap_or_default() {
+                computed[index] = Some(view);
+            }
+        }
+    });
+    computed
+        .into_iter()
+        .map(|view| view.unwrap_or_else(|| Err("views: the thread summarising it crashed".to_string())))
+        .collect()
+}
+
+/// One story's view with its topics and countries, or why it crashed.
+fn view_of(
+    story: &StoryRecord,
+    texts: &HashMap<i64, String>,
+    profiles: &Profiles,
+    summarizer: &mut Summarizer,
+    blindspots: &BlindspotConfig,
+) -> Result<StoryView, String> {
+    let no_categories = HashMap::new();
+    let feed_categories = profiles.feed_categories.as_ref().unwrap_or(&no_categories);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| StoryView {
+        topics: topics_of(story, texts, feed_categories),
+        countries: profiles.countries(story),
+        ..story_view(story, texts, &profiles.known, summarizer, blindspots)
+    }))
+    .map_err(|panic| format!("views: crashed while summarising: {}", crate::panic_message(panic.as_ref())))
 }
 
 /// Stories recounted per transaction while catching up with rating
