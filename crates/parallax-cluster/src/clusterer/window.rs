@@ -601,19 +601,19 @@ mod tests {
             "workers",
             "deal",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
+        // Words picked by a multiplicative hash of (article, position): few
+        // words, so stories grow, merge and go stale often.
+        let word = |article: u64, position: u64| {
+            let mixed = (article.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ position.wrapping_mul(0xbf58_476d_1ce4_e5b9))
+                .rotate_left(29)
+                .wrapping_mul(0x94d0_49bb_1331_11eb);
+            WORDS[(mixed >> 40) as usize % WORDS.len()]
         };
-        let texts: Vec<(String, String)> = (0..7000)
-            .map(|_| {
-                let mut words = |n: usize| {
-                    (0..n).map(|_| WORDS[(next() % WORDS.len() as u64) as usize]).collect::<Vec<_>>().join(" ")
-                };
-                (words(8), words(20))
+        let texts: Vec<(String, String)> = (0..7000u64)
+            .map(|article| {
+                let words =
+                    |from: u64, n: u64| (from..from + n).map(|p| word(article, p)).collect::<Vec<_>>().join(" ");
+                (words(0, 8), words(8, 20))
             })
             .collect();
         // Undated first (the clock then rewrites the queue), then a burst
