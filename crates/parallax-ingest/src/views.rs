@@ -407,3 +407,78 @@ pub fn recount_rerated_stories(
     store.forget_touched_outlets(&outlets)?;
     Ok(Recount { outlets: outlets.len(), stories: stories.len() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone, Utc};
+    use parallax_core::{Article, NewArticle};
+
+    const EVENTS: [&str; 3] = [
+        "Harbor bridge closed after a ferry collision injures 12 passengers",
+        "Central bank raises interest rates by 0.5 points to curb inflation",
+        "Wildfire forces 3,000 people out of mountain villages near Crestview",
+    ];
+
+    /// A story per event and outlet count: each outlet tells the event in
+    /// its own words, with its own figures now and then.
+    fn stories() -> Vec<(StoryRecord, HashMap<i64, String>)> {
+        let at = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).single().expect("a date");
+        let mut id = 0;
+        let mut loaded = Vec::new();
+        for outlets in 1..=6 {
+            for event in EVENTS {
+                let articles: Vec<StoryArticle> = (0..outlets)
+                    .map(|n| {
+                        id += 1;
+                        let title = event.replace("12", &(12 + n % 2).to_string());
+                        let article = NewArticle {
+                            outlet: format!("outlet{n}.example"),
+                            feed: format!("https://outlet{n}.example/rss"),
+                            guid: format!("{id}"),
+                            url: format!("https://outlet{n}.example/{id}"),
+                            snippet: format!(
+                                "{title}. Officials said on Thursday what comes next, outlet {n} reports."
+                            ),
+                            title,
+                            content_html: String::new(),
+                            truncated: false,
+                            language: Some("en".to_string()),
+                            language_confidence: 1.0,
+                            published: at + Duration::minutes(id),
+                            date_flag: None,
+                            fetched: at,
+                            categories: Vec::new(),
+                        };
+                        StoryArticle { article: Article { id, article }, copy_of: None }
+                    })
+                    .collect();
+                let story = StoryRecord {
+                    id: articles[0].article.id,
+                    first_published: at,
+                    last_updated: at,
+                    articles,
+                    view: None,
+                };
+                loaded.push((story, HashMap::new()));
+            }
+        }
+        loaded
+    }
+
+    #[test]
+    fn views_computed_on_every_core_are_the_views_computed_in_order() {
+        let loaded = stories();
+        let profiles = Profiles::default();
+        let blindspots = BlindspotConfig::default();
+        let mut summarizer = Summarizer::new(&SummaryConfig::default());
+        assert!(!summarizer.asks_endpoint());
+        let in_order: Vec<Result<StoryView, String>> = loaded
+            .iter()
+            .map(|(story, texts)| view_of(story, texts, &profiles, &mut summarizer, &blindspots))
+            .collect();
+        let shared_out = compute_views(&loaded, &profiles, &mut summarizer, &blindspots);
+        assert_eq!(shared_out, in_order);
+        assert!(in_order.iter().all(|view| view.as_ref().is_ok_and(|view| !view.title.is_empty())));
+    }
+}
