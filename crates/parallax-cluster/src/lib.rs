@@ -14,7 +14,8 @@
 //! The model. An article becomes a unit TF-IDF vector over stemmed title
 //! and lead words (title counted twice, stop words dropped, document
 //! frequencies learned online, the IDF damped by a square root), names
-//! (capitalised words off sentence starts, acronyms) and numbers. Words are
+//! (capitalised words off sentence starts, acronyms) and numbers, both
+//! spelled in Latin letters whatever their script (`latin`). Words are
 //! kept per language; names and numbers are shared, so articles in
 //! different languages meet only through them: across languages, the cosine
 //! of the names-and-numbers parts of the two vectors stands for the
@@ -65,6 +66,7 @@
 mod clusterer;
 mod config;
 pub mod eval;
+mod latin;
 mod postings;
 mod prefetch;
 pub mod stream;

@@ -5,6 +5,7 @@
 //! pass over its title and lead, into buffers reused from article to article,
 //! so the hot path allocates only the vectors it hands back.
 
+use crate::latin::{name_key, number_key};
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -225,6 +226,8 @@ pub(crate) struct Analyzer {
     /// Days of the week named by the text being analysed.
     weekdays: u8,
     shingles: Vec<u64>,
+    /// A name's or number's key in Latin letters (see `latin`).
+    latin: String,
 }
 
 impl Analyzer {
@@ -247,6 +250,7 @@ impl Analyzer {
             deferred_entities: Vec::new(),
             weekdays: 0,
             shingles: Vec::new(),
+            latin: String::new(),
         }
     }
 
@@ -373,7 +377,8 @@ impl Analyzer {
                 if end - start < 2 {
                     continue;
                 }
-                let term = self.vocabulary.intern(key_hash(NUMBER_PREFIX, &self.lower[start..end]));
+                let key = number_key(&self.lower[start..end], &mut self.latin);
+                let term = self.vocabulary.intern(key_hash(NUMBER_PREFIX, key));
                 add_count(&mut self.counts, term, weight, TermKind::Number);
                 continue;
             }
@@ -468,7 +473,8 @@ impl Analyzer {
         {
             return surface.entity;
         }
-        let term = self.vocabulary.intern(key_hash(ENTITY_PREFIX, &self.lower[start..end]));
+        let key = name_key(&self.lower[start..end], &mut self.latin);
+        let term = self.vocabulary.intern(key_hash(ENTITY_PREFIX, key));
         if let Some(surface) = self.surface_cache.get(surface_key) {
             self.surface_cache.insert(surface_key, Surface { entity: term, ..surface });
         }
@@ -604,6 +610,20 @@ fn is_ideograph(c: char) -> bool {
 }
 
 /// What the characters of one token say about it, counted as it is read.
+/// Written after a figure, these stand for a word ("60bn", "34m").
+const AMOUNT_SUFFIXES: [&str; 5] = ["k", "m", "mn", "bn", "tn"];
+
+/// The length of the figure of an amount written in one word with its
+/// scale ("60bn", "2.5m"), or `None` for any other word.
+fn amount_digits(word: &str) -> Option<usize> {
+    let digits = word.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let figure = &word[..digits];
+    (figure.starts_with(|c: char| c.is_ascii_digit())
+        && !figure.ends_with('.')
+        && AMOUNT_SUFFIXES.contains(&&word[digits..]))
+    .then_some(digits)
+}
+
 struct WordShape {
     letters: usize,
     uppercase: usize,
@@ -719,11 +739,15 @@ fn tokenize(s: &str, extra_flags: u8, lower: &mut String, tokens: &mut Vec<Token
                 break;
             }
         }
-        let end = lower.len() as u32;
+        let mut end = lower.len() as u32;
         if shape.capitalised {
             flags |= CAPITALISED;
         }
-        if shape.digits_only {
+        if let Some(digits) = amount_digits(&lower[start as usize..]).filter(|_| !shape.digits_only) {
+            // "$60bn" is the figure of "$60 billion".
+            end = start + digits as u32;
+            flags |= NUMBER;
+        } else if shape.digits_only {
             flags |= NUMBER;
         } else if shape.letters >= 2 && shape.uppercase == shape.letters {
             flags |= ALL_CAPS;
@@ -759,6 +783,13 @@ mod tests {
         assert!(tokens[3].1 & NUMBER != 0);
         assert!(tokens[6].1 & SENTENCE_START != 0, "a full stop after NBC ends the sentence");
         assert!(tokens[8].1 & SENTENCE_START == 0, "an initial does not end a sentence");
+    }
+
+    #[test]
+    fn amounts_in_one_word_give_their_figure() {
+        let tokens = token_texts("China taxes $60bn of goods, 2.5m tonnes, 5th round, 60 billion");
+        let numbers: Vec<&str> = tokens.iter().filter(|(_, f)| f & NUMBER != 0).map(|(t, _)| t.as_str()).collect();
+        assert_eq!(numbers, ["60", "2.5", "60"]);
     }
 
     #[test]

@@ -260,13 +260,15 @@ pub fn refresh_views_reporting(
     progress.stage_started(crate::Stage::Views, ids.len());
     let mut done = 0;
     for chunk in ids.chunks(VIEWS_PER_WRITE) {
-        let mut loaded = Vec::with_capacity(chunk.len());
-        for &id in chunk {
-            let Some(story) = store.story(id)? else { continue };
-            let article_ids: Vec<i64> = story.articles.iter().map(|m| m.article.id).collect();
-            let texts = store.article_texts(&article_ids)?;
+        let stories = store.stories_by_id(chunk)?;
+        let article_ids: Vec<i64> = stories.iter().flat_map(|s| s.articles.iter().map(|m| m.article.id)).collect();
+        let mut texts = store.article_texts(&article_ids)?;
+        let mut loaded = Vec::with_capacity(stories.len());
+        for story in stories {
             profiles.load(store, &story)?;
-            loaded.push((story, texts));
+            let own: HashMap<i64, String> =
+                story.articles.iter().filter_map(|m| texts.remove_entry(&m.article.id)).collect();
+            loaded.push((story, own));
         }
         let computed = compute_views(&loaded, &profiles, &mut summarizer, blindspots);
         let mut views = Vec::with_capacity(loaded.len());

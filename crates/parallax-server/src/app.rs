@@ -187,6 +187,9 @@ pub struct AppState {
     snapshot: RwLock<Arc<Snapshot>>,
     /// The ranked home page stories of one generation.
     home: Mutex<Option<(u64, Arc<Vec<StoryHead>>)>>,
+    /// Ranked topic, edition and language lists of one generation, by
+    /// filter: ranking reads up to `home_candidates` whole stories.
+    pub(crate) lists: Mutex<crate::lists::RankedLists>,
     pub(crate) cache: PageCaches,
     status: Mutex<SchedulerStatus>,
     /// Reading profiles, when `reading_balance` is on.
@@ -263,6 +266,7 @@ impl AppState {
             demo,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             home: Mutex::new(None),
+            lists: Mutex::new(crate::lists::RankedLists::default()),
             status: Mutex::new(SchedulerStatus::default()),
             readers: None,
         }

@@ -7,7 +7,8 @@
 //! over the most recently updated candidates) and carry the lean balance
 //! of the covering outlets over the last days.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError};
 
 use askama::Template;
 use axum::Router;
@@ -51,10 +52,45 @@ pub struct RankedList {
     pub balance_stories: u32,
 }
 
+/// How many differently filtered lists are kept per generation: every
+/// topic in every edition is 9 × 10 = 90; the rest of the room is for
+/// `?lang=` variants, which a client may vary at will.
+const MAX_RANKED_LISTS: usize = 512;
+
+/// Ranked lists of one data generation, by filter.
+#[derive(Default)]
+pub(crate) struct RankedLists {
+    generation: u64,
+    lists: HashMap<String, Arc<RankedList>>,
+}
+
 /// The stories `filter` lets through, ranked like the home page: the
 /// server's `home_candidates` most recently updated, scored by breadth and
-/// recency, the best `home_stories` kept.
-pub(crate) async fn ranked(state: &AppState, filter: StoryFilter) -> Result<RankedList, AppError> {
+/// recency, the best `home_stories` kept. Computed once per generation and
+/// filter, as the home page is.
+pub(crate) async fn ranked(state: &AppState, filter: StoryFilter) -> Result<Arc<RankedList>, AppError> {
+    let generation = state.snapshot().generation;
+    let key = format!("{filter:?}");
+    {
+        let cached = state.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        if cached.generation == generation
+            && let Some(list) = cached.lists.get(&key)
+        {
+            return Ok(list.clone());
+        }
+    }
+    let list = Arc::new(rank(state, filter).await?);
+    let mut cached = state.lists.lock().unwrap_or_else(PoisonError::into_inner);
+    if cached.generation != generation {
+        *cached = RankedLists { generation, lists: HashMap::new() };
+    }
+    if cached.lists.len() < MAX_RANKED_LISTS {
+        cached.lists.insert(key, list.clone());
+    }
+    Ok(list)
+}
+
+async fn rank(state: &AppState, filter: StoryFilter) -> Result<RankedList, AppError> {
     let candidates = state.config.home_candidates;
     let (heads, stories) =
         state.pool.read(move |store| crate::app::heads_with_stories(store, &filter, candidates)).await?;
@@ -337,7 +373,7 @@ async fn home_feed(
         }
         let page = format!("/{}", scope.query());
         let list = ranked(&state, scope.filter()).await?;
-        Ok((format!("Parallax: top stories · {}", scope.label()), page, list.heads))
+        Ok((format!("Parallax: top stories · {}", scope.label()), page, list.heads.clone()))
     };
     answer_feed(&state, &headers, format, list, path).await
 }
@@ -361,7 +397,7 @@ pub async fn topic_feed(
         let t = scope.topic.unwrap_or(Topic::World);
         let (heading, _) = topic_heading(t, &scope);
         let list = ranked(&state, scope.filter()).await?;
-        Ok((format!("Parallax: {heading}"), format!("/topics/{}{}", t.as_str(), scope.query()), list.heads))
+        Ok((format!("Parallax: {heading}"), format!("/topics/{}{}", t.as_str(), scope.query()), list.heads.clone()))
     };
     answer_feed(&state, &headers, &format, list, path).await
 }
@@ -378,7 +414,7 @@ pub async fn edition_feed(
         let edition = state.config.editions.find(&id).ok_or_else(|| AppError::NotFound(format!("no edition {id}")))?;
         let scope = ListScope { edition: Some(edition.clone()), ..ListScope::default() };
         let list = ranked(&state, scope.filter()).await?;
-        Ok((format!("Parallax: {}", edition.name), format!("/editions/{}", edition.id), list.heads))
+        Ok((format!("Parallax: {}", edition.name), format!("/editions/{}", edition.id), list.heads.clone()))
     };
     answer_feed(&state, &headers, &format, list, path).await
 }

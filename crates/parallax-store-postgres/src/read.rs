@@ -398,46 +398,53 @@ impl Store for PostgresStore {
     }
 
     fn story(&self, id: i64) -> Result<Option<StoryRecord>> {
-        crate::off_runtime(|| {
-            let rows = self.rows(
-                "SELECT first_published, last_updated, view FROM stories WHERE id = $1 AND merged_into IS NULL",
-                &[&id],
-                "look up story",
-            )?;
-            let Some(row) = rows.first() else { return Ok(None) };
-            let (first, last, view): (i64, i64, Option<String>) =
-                (|| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))().map_err(pg("read story"))?;
-            let view = view
-                .map(|json| serde_json::from_str(&json))
-                .transpose()
-                .map_err(|e| StoreError::Corrupt { table: "stories", reason: format!("view of story {id}: {e}") })?;
-            let members = self.rows(
-                &format!(
-                    "SELECT {ARTICLE_COLUMNS}, a.copy_of FROM {ARTICLE_JOINS} WHERE a.story_id = $1
-                 ORDER BY a.published, a.id"
-                ),
-                &[&id],
-                "query story articles",
-            )?;
-            let articles = members
-                .iter()
-                .map(|row| {
-                    Ok(StoryArticle {
-                        article: article_from_row(row)?,
-                        copy_of: row.try_get(AFTER_ARTICLE).map_err(pg("read copy of"))?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Some(StoryRecord {
-                id,
-                first_published: time_or_corrupt(first, "stories")?,
-                last_updated: time_or_corrupt(last, "stories")?,
-                articles,
-                view,
-            }))
-        })
+        Ok(self.stories_by_id(&[id])?.into_iter().next())
     }
 
+    fn stories_by_id(&self, ids: &[i64]) -> Result<Vec<StoryRecord>> {
+        crate::off_runtime(|| {
+            let heads = self.rows(
+                "SELECT id, first_published, last_updated, view FROM stories
+                 WHERE id = ANY($1) AND merged_into IS NULL",
+                &[&ids],
+                "look up stories",
+            )?;
+            let members = self.rows(
+                &format!(
+                    "SELECT {ARTICLE_COLUMNS}, a.copy_of, a.story_id FROM {ARTICLE_JOINS} WHERE a.story_id = ANY($1)
+                 ORDER BY a.published, a.id"
+                ),
+                &[&ids],
+                "query story articles",
+            )?;
+            let mut articles: HashMap<i64, Vec<StoryArticle>> = HashMap::new();
+            for row in &members {
+                let story: i64 = row.try_get(AFTER_ARTICLE + 1).map_err(pg("read story of article"))?;
+                articles.entry(story).or_default().push(StoryArticle {
+                    article: article_from_row(row)?,
+                    copy_of: row.try_get(AFTER_ARTICLE).map_err(pg("read copy of"))?,
+                });
+            }
+            let mut stories = HashMap::with_capacity(heads.len());
+            for row in &heads {
+                let (id, first, last, view): (i64, i64, i64, Option<String>) =
+                    (|| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?)))()
+                        .map_err(pg("read story"))?;
+                let view = view.map(|json| serde_json::from_str(&json)).transpose().map_err(|e| {
+                    StoreError::Corrupt { table: "stories", reason: format!("view of story {id}: {e}") }
+                })?;
+                let record = StoryRecord {
+                    id,
+                    first_published: time_or_corrupt(first, "stories")?,
+                    last_updated: time_or_corrupt(last, "stories")?,
+                    articles: articles.remove(&id).unwrap_or_default(),
+                    view,
+                };
+                stories.insert(id, record);
+            }
+            Ok(ids.iter().filter_map(|id| stories.remove(id)).collect())
+        })
+    }
     fn articles_wanting_text(
         &self,
         limit: usize,

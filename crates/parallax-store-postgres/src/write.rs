@@ -1,7 +1,7 @@
 //! What changes the database: imports, fetch outcomes, articles, stories,
 //! views, full texts, outlet merges and the queues that drain.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use parallax_core::{DateFlag, FeedSource, NewArticle, Outlet, Rating};
@@ -306,17 +306,38 @@ impl PostgresStore {
     ) -> Result<()> {
         let mut client = self.conn();
         let mut tx = client.transaction().map_err(pg("begin story assignment"))?;
-        let assign = self.prepared(&mut tx, "UPDATE articles SET story_id = $2, copy_of = $3 WHERE id = $1")?;
-        let create = self.prepared(
-            &mut tx,
-            "INSERT INTO stories (id, first_published, last_updated)
-             SELECT $1::bigint, published, published FROM articles WHERE id = $2
-             ON CONFLICT (id) DO NOTHING",
-        )?;
+        // One statement per kind of change, over arrays, rather than one per
+        // article: a round placing 6,160 articles into 4,007 stories spent
+        // 13.8 s in per-row statements (the story times' subqueries were
+        // planned as scans of `articles`), against 0.4 s on SQLite
+        // (scripts/bench-scale-out.sh). An article assigned twice keeps its
+        // last assignment and a story is created from its first article,
+        // as row-by-row statements in order would.
+        let mut last: HashMap<i64, &StoryAssignment> = HashMap::with_capacity(assignments.len());
+        let mut first_of_story: HashMap<i64, i64> = HashMap::new();
         for a in assignments {
-            tx.execute(&assign, &[&a.article, &a.story, &a.copy_of]).map_err(pg("assign article to story"))?;
-            tx.execute(&create, &[&a.story, &a.article]).map_err(pg("create story"))?;
+            last.insert(a.article, a);
+            first_of_story.entry(a.story).or_insert(a.article);
         }
+        let articles: Vec<i64> = last.values().map(|a| a.article).collect();
+        let stories: Vec<i64> = last.values().map(|a| a.story).collect();
+        let copies: Vec<Option<i64>> = last.values().map(|a| a.copy_of).collect();
+        tx.execute(
+            "UPDATE articles SET story_id = u.story, copy_of = u.copy_of
+             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(id, story, copy_of)
+             WHERE articles.id = u.id",
+            &[&articles, &stories, &copies],
+        )
+        .map_err(pg("assign articles to stories"))?;
+        let (new_stories, first_articles): (Vec<i64>, Vec<i64>) = first_of_story.into_iter().unzip();
+        tx.execute(
+            "INSERT INTO stories (id, first_published, last_updated)
+             SELECT u.story, a.published, a.published
+             FROM unnest($1::bigint[], $2::bigint[]) AS u(story, article) JOIN articles a ON a.id = u.article
+             ON CONFLICT (id) DO NOTHING",
+            &[&new_stories, &first_articles],
+        )
+        .map_err(pg("create stories"))?;
         let move_articles = self.prepared(&mut tx, "UPDATE articles SET story_id = $2 WHERE story_id = $1")?;
         let retire = self.prepared(&mut tx, "UPDATE stories SET merged_into = $2 WHERE id = $1")?;
         let record =
@@ -326,17 +347,21 @@ impl PostgresStore {
             tx.execute(&retire, &[&m.absorbed, &m.into]).map_err(pg("retire story"))?;
             tx.execute(&record, &[&m.absorbed, &m.into, &at.timestamp()]).map_err(pg("record merge"))?;
         }
-        let touched: BTreeSet<i64> = assignments.iter().map(|a| a.story).chain(merges.iter().map(|m| m.into)).collect();
-        let times = self.prepared(
-            &mut tx,
-            "UPDATE stories SET
-                first_published = (SELECT MIN(published) FROM articles WHERE story_id = $1),
-                last_updated = (SELECT MAX(published) FROM articles WHERE story_id = $1)
-             WHERE id = $1 AND EXISTS (SELECT 1 FROM articles WHERE story_id = $1)",
-        )?;
-        for story in touched {
-            tx.execute(&times, &[&story]).map_err(pg("update story times"))?;
-        }
+        let touched: Vec<i64> = assignments
+            .iter()
+            .map(|a| a.story)
+            .chain(merges.iter().map(|m| m.into))
+            .collect::<BTreeSet<i64>>()
+            .into_iter()
+            .collect();
+        tx.execute(
+            "UPDATE stories SET first_published = t.first, last_updated = t.last
+             FROM (SELECT story_id, MIN(published) AS first, MAX(published) AS last
+                   FROM articles WHERE story_id = ANY($1::bigint[]) GROUP BY story_id) AS t
+             WHERE stories.id = t.story_id",
+            &[&touched],
+        )
+        .map_err(pg("update story times"))?;
         tx.commit().map_err(pg("commit story assignment"))
     }
 

@@ -226,6 +226,8 @@ fn stories_record_assignments_copies_and_merges(store: &mut dyn Store) {
     let merged = store.story(ids[0]).expect("story").expect("survivor keeps its id");
     assert_eq!(merged.articles.len(), 4);
     assert_eq!(merged.last_updated, base + chrono::Duration::hours(3));
+    let batch = store.stories_by_id(&[ids[2], ids[0], i64::MAX]).expect("stories by id");
+    assert_eq!(batch, std::slice::from_ref(&merged), "absorbed and unknown ids are left out; the rest as `story` reads it");
     let mut live = Vec::new();
     store
         .for_each_story(&mut |story| {
