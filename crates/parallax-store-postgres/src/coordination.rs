@@ -35,7 +35,34 @@ pub struct ProcessRecord {
     pub doing: String,
 }
 
+/// A web process's search queue is dropped once nobody has read it for
+/// this long (a week: longer than any outage one would wait out rather
+/// than rebuild an index); a live process marks it every
+/// [`SEARCH_CONSUMER_MARK_SECS`].
+pub const SEARCH_CONSUMER_STALE_SECS: i64 = 7 * 24 * 3600;
+pub const SEARCH_CONSUMER_MARK_SECS: u64 = 60;
+
 impl PostgresStore {
+    /// Marks this connection's search consumer as read now, at most once a
+    /// [`SEARCH_CONSUMER_MARK_SECS`].
+    pub(crate) fn mark_consumer_alive(&self) -> Result<()> {
+        let due = self
+            .consumer_marked
+            .get()
+            .is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(SEARCH_CONSUMER_MARK_SECS));
+        if !due {
+            return Ok(());
+        }
+        self.conn()
+            .execute(
+                "UPDATE search_consumers SET last_seen = $2 WHERE name = $1",
+                &[&self.consumer, &Utc::now().timestamp()],
+            )
+            .map_err(pg("mark a search index alive"))?;
+        self.consumer_marked.set(Some(std::time::Instant::now()));
+        Ok(())
+    }
+
     /// Reads and drains the search queue of `name` rather than the default
     /// one: each web process keeps its own index, so each has its own
     /// queue. With `fresh_index` (an index just created, or a consumer
@@ -52,6 +79,14 @@ impl PostgresStore {
             .map_err(pg("register a search index"))?;
         tx.execute("UPDATE search_consumers SET last_seen = $2 WHERE name = $1", &[&name, &now])
             .map_err(pg("register a search index"))?;
+        // The queues of web processes gone for good would otherwise grow
+        // with every story changed, forever. One that comes back after
+        // this is registered anew and rebuilds its index from every story.
+        tx.execute(
+            "DELETE FROM search_consumers WHERE name <> 'default' AND name <> $1 AND last_seen < $2",
+            &[&name, &(now - SEARCH_CONSUMER_STALE_SECS)],
+        )
+        .map_err(pg("forget the search queues of processes gone"))?;
         if new == 1 || fresh_index {
             tx.execute(
                 "INSERT INTO story_touches (consumer, story_id) SELECT $1, id FROM stories ON CONFLICT DO NOTHING",

@@ -17,14 +17,14 @@ mod read;
 pub mod testing;
 mod write;
 
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, RefCell, RefMut};
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 use parallax_store::StoreError;
 use postgres::{Client, GenericClient, NoTls, Statement};
 
-pub use coordination::{ClusterLock, ProcessRecord};
+pub use coordination::{ClusterLock, ProcessRecord, SEARCH_CONSUMER_MARK_SECS, SEARCH_CONSUMER_STALE_SECS};
 
 /// Append-only: each entry is one migration, applied in order and recorded
 /// in `schema_migrations`. Never edit a released entry; add a new one.
@@ -96,6 +96,8 @@ pub struct PostgresStore {
     statements: RefCell<HashMap<String, Statement>>,
     /// Whose search queue `touched_stories` reads (see [`PostgresStore::with_search_consumer`]).
     consumer: String,
+    /// When this connection last marked its search consumer as alive.
+    consumer_marked: Cell<Option<std::time::Instant>>,
     url: String,
 }
 
@@ -113,6 +115,7 @@ impl PostgresStore {
             client: RefCell::new(Conn(Some(client))),
             statements: RefCell::default(),
             consumer: "default".into(),
+            consumer_marked: Cell::new(None),
             url: redacted,
         };
         store.migrate()?;

@@ -572,6 +572,7 @@ impl Store for PostgresStore {
 
     fn touched_stories(&self, limit: usize) -> Result<Vec<i64>> {
         crate::off_runtime(|| {
+            self.mark_consumer_alive()?;
             self.rows(
                 "SELECT story_id FROM story_touches WHERE consumer = $1 ORDER BY story_id LIMIT $2",
                 &[&self.consumer, &limit_of(limit)],

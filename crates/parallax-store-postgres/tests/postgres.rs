@@ -124,6 +124,28 @@ fn each_search_index_drains_its_own_queue() {
 }
 
 #[test]
+fn the_search_queue_of_a_process_gone_for_a_week_is_dropped() {
+    let Some(server) = server("the_search_queue_of_a_process_gone_for_a_week_is_dropped") else { return };
+    let url = fresh_database(&server, "stale_consumers");
+    let gone = PostgresStore::open(&url).expect("open").with_search_consumer("web-gone", true).expect("gone");
+    let live = PostgresStore::open(&url).expect("open").with_search_consumer("web-live", true).expect("live");
+    assert!(live.touched_stories(1).expect("read marks it alive").is_empty());
+    drop(gone);
+    let mut sql = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let long_ago = chrono::Utc::now().timestamp() - parallax_store_postgres::SEARCH_CONSUMER_STALE_SECS - 1;
+    sql.execute("UPDATE search_consumers SET last_seen = $1 WHERE name = 'web-gone'", &[&long_ago]).expect("age it");
+    sql.execute("UPDATE search_consumers SET last_seen = $1 WHERE name = 'default'", &[&long_ago]).expect("age it");
+    drop(PostgresStore::open(&url).expect("open").with_search_consumer("web-new", true).expect("new"));
+    let names: Vec<String> = sql
+        .query("SELECT name FROM search_consumers ORDER BY name", &[])
+        .expect("consumers")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(names, ["default", "web-live", "web-new"], "the one gone for a week is dropped, never the default");
+}
+
+#[test]
 fn sqlite_copies_over_with_the_same_ids_and_refuses_a_full_target() {
     let Some(server) = server("sqlite_copies_over_with_the_same_ids_and_refuses_a_full_target") else { return };
     assert!(copy::mirrors_sqlite_schema(), "a new SQLite migration: mirror it in PostgreSQL's and in copy.rs");

@@ -70,15 +70,15 @@ const OUTLETS: [(&str, &str); 3] =
 
 /// The articles' pages are not served (NeuS has only title and lead), so
 /// the full-text stage would only wait on hosts that do not exist.
-const CONFIG: &str = "[fulltext]\nenabled = false\n";
+pub(crate) const CONFIG: &str = "[fulltext]\nenabled = false\n";
 
-struct Article {
+pub(crate) struct Article {
     id: String,
     title: String,
     lead: String,
 }
 
-struct GoldStory {
+pub(crate) struct GoldStory {
     id: String,
     articles: Vec<Article>,
 }
@@ -237,7 +237,11 @@ fn feed(position: usize, stories: &[GoldStory], published: &HashMap<String, Date
 /// Serves `count` gold stories as three feeds, ingests and exports them,
 /// checks every story's coverage and returns the BCubed scores, or `None`
 /// when the data is absent.
-fn check_real_grouping(count: usize) -> Option<Scores> {
+/// `count` sampled gold stories served on loopback as the three outlets'
+/// RSS feeds, rated and registered in `dir`; the server and the sample, or
+/// `None` when the data is absent. `dir`'s configuration should include
+/// [`CONFIG`].
+pub(crate) fn serve_sample(dir: &DataDir, count: usize) -> Option<(Fixtures, Vec<GoldStory>)> {
     let stories = sample(load()?, count);
     let published = publication_times(&stories);
     let routes = (0..OUTLETS.len())
@@ -247,7 +251,6 @@ fn check_real_grouping(count: usize) -> Option<Scores> {
         })
         .collect();
     let fixtures = Fixtures::start(routes);
-    let dir = DataDir::new(CONFIG);
     dir.import_ratings(&OUTLETS.iter().map(|&(outlet, lean)| (outlet, lean, "high", "", "")).collect::<Vec<_>>());
     dir.register(
         &OUTLETS
@@ -255,7 +258,12 @@ fn check_real_grouping(count: usize) -> Option<Scores> {
             .map(|(outlet, _)| (fixtures.url(&format!("/{outlet}.xml")), outlet.to_string()))
             .collect::<Vec<_>>(),
     );
+    Some((fixtures, stories))
+}
 
+fn check_real_grouping(count: usize) -> Option<Scores> {
+    let dir = DataDir::new(CONFIG);
+    let (_fixtures, stories) = serve_sample(&dir, count)?;
     let articles = stories.len() * OUTLETS.len();
     let ingest = dir.ingest(&["--allow-private-networks"]);
     assert!(ingest.failed.is_empty(), "{}", ingest.stdout);
