@@ -227,7 +227,11 @@ fn stories_record_assignments_copies_and_merges(store: &mut dyn Store) {
     assert_eq!(merged.articles.len(), 4);
     assert_eq!(merged.last_updated, base + chrono::Duration::hours(3));
     let batch = store.stories_by_id(&[ids[2], ids[0], i64::MAX]).expect("stories by id");
-    assert_eq!(batch, std::slice::from_ref(&merged), "absorbed and unknown ids are left out; the rest as `story` reads it");
+    assert_eq!(
+        batch,
+        std::slice::from_ref(&merged),
+        "absorbed and unknown ids are left out; the rest as `story` reads it"
+    );
     let mut live = Vec::new();
     store
         .for_each_story(&mut |story| {
