@@ -67,6 +67,19 @@ impl Summarizer {
         Summarizer { config: config.clone(), endpoint, failures_in_a_row: 0 }
     }
 
+    /// Whether a generative endpoint is asked for titles and bullets (a
+    /// network call per story, and a count of failures in a row); without
+    /// one, summaries are pure and stories can be summarised on several
+    /// threads, each with its own summariser.
+    pub fn asks_endpoint(&self) -> bool {
+        self.endpoint.is_some()
+    }
+
+    /// A summariser with the same settings that never asks an endpoint.
+    pub fn extractive_only(&self) -> Summarizer {
+        Summarizer { config: self.config.clone(), endpoint: None, failures_in_a_row: 0 }
+    }
+
     /// The summary of `input`; `story` names it in the log.
     pub fn summarize(&mut self, story: impl Display, input: &StoryInput) -> Summary {
         let extractive = parallax_summary::summarize(input, &self.config);

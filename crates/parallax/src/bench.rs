@@ -79,6 +79,17 @@ pub struct IngestBenchArgs {
     /// Seconds to spend repeating the parse+clean pass, for a stable figure.
     #[arg(long, default_value_t = 3.0)]
     seconds: f64,
+    /// Keep the round's SQLite database at this path (which must not exist
+    /// yet) instead of a temporary one, to compare what two builds stored
+    /// (name it DIR/parallax.sqlite and read it back with `parallax export
+    /// stories --data-dir DIR`).
+    #[arg(long, value_name = "FILE")]
+    keep: Option<PathBuf>,
+    /// Fetch the feeds one at a time, in the order they are listed, on one
+    /// async worker: two runs then store the same articles under the same
+    /// ids and form the same stories (for comparing builds; slower).
+    #[arg(long)]
+    in_order: bool,
 }
 
 /// Runs a benchmark with the configuration the commands it measures would
@@ -145,7 +156,14 @@ fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
         .collect();
     let server = FixtureServer::start(routes).context("cannot start the loopback feed server")?;
     let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
-    let mut store = SqliteStore::open(&dir.path().join("bench.sqlite"))?;
+    let database = match &args.keep {
+        Some(path) => {
+            anyhow::ensure!(!path.exists(), "bench: {} exists already; --keep writes a new database", path.display());
+            path.clone()
+        }
+        None => dir.path().join("bench.sqlite"),
+    };
+    let mut store = SqliteStore::open(&database)?;
     let sources: Vec<FeedSource> = corpus
         .iter()
         .enumerate()
@@ -161,7 +179,25 @@ fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
     // The feeds are served on loopback.
     let mut config = config.clone();
     config.fetch.allow_private_networks = true;
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = if args.in_order {
+        // One permit lets the fetches through one at a time, and a
+        // current-thread runtime polls them first in the order they were
+        // spawned (a worker pool may reorder its queue).
+        config.ingest.concurrency = 1;
+        config.ingest.per_host_concurrency = 1;
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Runtime::new()
+    };
+    let runtime = std::sync::Arc::new(runtime.context("cannot start the async runtime")?);
+    // A current-thread runtime runs its tasks and drivers only while some
+    // thread is inside `Runtime::block_on`; the round's own `Handle::block_on`
+    // does not drive them.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let driver = args.in_order.then(|| {
+        let runtime = runtime.clone();
+        std::thread::spawn(move || runtime.block_on(stopped))
+    });
     let started = Instant::now();
     let feeds = store.feeds(None)?;
     let robots = parallax_ingest::fulltext::RobotsCache::default();
@@ -177,6 +213,10 @@ fn bench_ingest(args: &IngestBenchArgs, config: &Config) -> Result<()> {
     };
     let report = parallax_ingest::run_round(&mut store, round, runtime.handle());
     let elapsed = started.elapsed().as_secs_f64();
+    let _ = stop.send(());
+    if let Some(driver) = driver {
+        let _ = driver.join();
+    }
     if let Some(stopped) = &report.stopped {
         anyhow::bail!("bench: the round stopped at the {} stage: {}", stopped.stage.as_str(), stopped.reason);
     }

@@ -190,6 +190,6 @@ impl Clusterer {
         }
         window.expiries.push_back((time, slot, generation));
         window.story_of_article.insert(key, story.id);
-        window.updates.push_back((story.last_seen, story_slot, story.created));
+        window.queue_update(story_slot);
     }
 }

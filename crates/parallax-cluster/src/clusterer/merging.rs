@@ -133,7 +133,7 @@ impl Clusterer {
         kept_story.latest_dated = kept_story.latest_dated.max(gone_story.latest_dated);
         kept_story.weekdays |= gone_story.weekdays;
         kept_story.languages |= gone_story.languages;
-        window.updates.push_back((kept_story.last_seen, kept, kept_story.created));
+        window.queue_update(kept);
         window.retire_story(gone);
         // Neighbours across the two stories are now within one.
         let members = std::mem::take(&mut self.window.stories[kept as usize].members);
