@@ -25,6 +25,8 @@
 #   ARTICLES=20000 DURATION=5s WARMUP=2s scripts/bench-serve.sh
 #   WALK_SECS=60 ...                                # cap the warm-up walk over every story (default:
 #                                                   # stories/800 s, over ten minutes at a million articles)
+#   ARTICLES=1000000 CACHE_BYTES=6442450944 WALK_SECS=150 scripts/bench-serve.sh
+#                                                   # a page cache that holds all 500,000 stories
 #
 # Needs wrk (apt-get install -y wrk), curl and python3. Traffic goes to
 # 127.0.0.1 only. Everything it writes is deleted at exit.
@@ -38,6 +40,10 @@ THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-5s}
 PORT=${PORT:-18181}
 CACHE_OFF=${CACHE_OFF:-0}
+# A page cache sized to hold every story (page and API object) of a large
+# corpus, instead of the defaults (512 MiB, 200,000 entries).
+CACHE_BYTES=${CACHE_BYTES:-}
+CACHE_ENTRIES=${CACHE_ENTRIES:-2000000}
 BASELINE=${BASELINE:-}
 # Seconds a pathological query may take before curl gives up on it; the
 # baseline's were not run by default (one held 5.4 GB and both cores for
@@ -182,7 +188,11 @@ bench() {
     local label=$1 binary=$2
     local data="$work/data-$label"
     cp -r "$work/corpus" "$data"
-    if [ "$CACHE_OFF" = 1 ]; then printf '[server]\npage_cache_entries = 0\n' > "$data/parallax.toml"; fi
+    if [ "$CACHE_OFF" = 1 ]; then
+        printf '[server]\npage_cache_entries = 0\n' > "$data/parallax.toml"
+    elif [ -n "$CACHE_BYTES" ]; then
+        printf '[server]\npage_cache_bytes = %s\npage_cache_entries = %s\n' "$CACHE_BYTES" "$CACHE_ENTRIES" > "$data/parallax.toml"
+    fi
     echo
     echo "== $label: $binary${CACHE_OFF:+ (CACHE_OFF=$CACHE_OFF)}"
     start=$(date +%s%N)

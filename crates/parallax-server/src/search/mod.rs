@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use parallax_store::{Store, StoreError, StoryRecord};
 use tantivy::collector::TopDocs;
-use tantivy::indexer::LogMergePolicy;
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::QueryParser;
 use tantivy::query_grammar::parse_query_lenient;
 use tantivy::schema::{FAST, Field, INDEXED, Schema, TEXT};
@@ -330,6 +330,12 @@ impl SearchIndex {
         };
         tracing::info!("search index: building from the stored stories");
         let (_, mut writer) = Self::attach(&index, self.fields, self.writer_bytes, self.compact_deleted_share)?;
+        // No background merges while building: the build merges its
+        // segments into one itself, and a merge the policy had started on
+        // some of them made that fail ("the segments that were merged could
+        // not be found") and stopped `serve` at start at 1,000,000 articles
+        // (scripts/bench-serve.sh, one start in two).
+        writer.set_merge_policy(Box::new(NoMergePolicy));
         let mut indexed = 0usize;
         let mut failure = None;
         store.for_each_story(&mut |story| {
