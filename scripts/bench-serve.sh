@@ -115,7 +115,9 @@ load() {
     # Unreported warm-up: caches fill, as they would on a live site.
     if [ "$script" = "$work/stories.lua" ]; then
         local walk=${WALK_SECS:-$(( $(wc -l < "$work/ids.txt") / 800 + 2 ))}
-        wrk -t"$THREADS" -c50 -d"${walk}s" "$@" -s "$work/walk.lua" "$target" > /dev/null
+        # One thread: each wrk thread walks from the first story, so two
+        # would ask for the first half twice and never reach the rest.
+        wrk -t1 -c50 -d"${walk}s" "$@" -s "$work/walk.lua" "$target" > /dev/null
     fi
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$@" ${script:+-s "$script"} "$target" > /dev/null
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" ${script:+-s "$script"} "$target" \

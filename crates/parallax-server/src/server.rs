@@ -136,7 +136,12 @@ impl Server {
             // Nothing will write: bring the search index up to date once.
             let state = state.clone();
             tokio::task::spawn_blocking(move || -> Result<(), ServerError> {
-                state.search.catch_up(writer.as_mut(), state.config.search_batch)?;
+                // Pages do not need the index: a failed catch-up is said,
+                // and the server serves them (a scheduled server retries at
+                // every tick; this one has no ticks).
+                if let Err(error) = state.search.catch_up(writer.as_mut(), state.config.search_batch) {
+                    tracing::error!("search index not brought up to date, search may miss stories: {error}");
+                }
                 state.publish(&writer.outlets()?, writer.counts()?, true);
                 state.search.close()?;
                 Ok(())

@@ -374,21 +374,32 @@ fn migrated_data_serves_the_same_story_pages() {
     assert!(!again.status.success(), "a second copy is refused");
     assert!(again.stderr.contains("already holds data") && again.stderr.contains("--force"), "{}", again.stderr);
 
-    let alone = Running::start(&sqlite_dir, &["serve", "--no-refresh", "--listen", "127.0.0.1:0"]);
-    let pg_dir = DataDir::new(&config(Some(&url)));
+    let heads = serve_both_and_compare(&sqlite_dir, &url, &[]);
+    assert!(!heads.is_empty());
+}
+
+/// Serves `sqlite_dir` and the PostgreSQL database at `url` side by side
+/// and asserts `extra` paths and every story's page and object are the
+/// same bytes from both; returns the stories.
+fn serve_both_and_compare(sqlite_dir: &DataDir, url: &str, extra: &[&str]) -> Vec<parallax_store::StoryHead> {
+    let alone = Running::start(sqlite_dir, &["serve", "--no-refresh", "--listen", "127.0.0.1:0"]);
+    let pg_dir = DataDir::new(&config(Some(url)));
     let shared = Running::start(&pg_dir, &["serve", "--no-refresh", "--listen", "127.0.0.1:0"]);
     let (a, b) = (alone.address(), shared.address());
     let store = parallax_store::SqliteStore::open(&sqlite_dir.path().join("parallax.sqlite")).expect("open");
-    let heads = store.story_heads(&Default::default(), None, 100).expect("stories");
-    assert!(!heads.is_empty());
-    for head in heads {
-        for path in [format!("/stories/{}", head.id), format!("/api/v1/stories/{}", head.id)] {
-            let (status_a, page_a) = parallax_testkit::http_get(&a, &path).expect("GET from SQLite");
-            let (status_b, page_b) = parallax_testkit::http_get(&b, &path).expect("GET from PostgreSQL");
-            assert_eq!((status_a, status_b), (200, 200), "{path}");
-            assert_eq!(page_a, page_b, "{path} differs between SQLite and PostgreSQL");
-        }
+    let heads = store.story_heads(&Default::default(), None, 10_000).expect("stories");
+    let mut paths: Vec<String> = extra.iter().map(|p| p.to_string()).collect();
+    for head in &heads {
+        paths.push(format!("/stories/{}", head.id));
+        paths.push(format!("/api/v1/stories/{}", head.id));
     }
+    for path in &paths {
+        let (status_a, page_a) = parallax_testkit::http_get(&a, path).expect("GET from SQLite");
+        let (status_b, page_b) = parallax_testkit::http_get(&b, path).expect("GET from PostgreSQL");
+        assert_eq!((status_a, status_b), (200, 200), "{path}");
+        assert_eq!(page_a, page_b, "{path} differs between SQLite and PostgreSQL");
+    }
+    heads
 }
 
 /// The same, for a data directory of real articles: 150 NeuS gold stories
@@ -411,22 +422,6 @@ fn migrated_real_articles_serve_the_same_story_pages() {
 
     let migrated = run(sqlite_dir.command(&["migrate", "--to", &url]));
     assert!(migrated.status.success(), "{}", migrated.describe());
-    let alone = Running::start(&sqlite_dir, &["serve", "--no-refresh", "--listen", "127.0.0.1:0"]);
-    let pg_dir = DataDir::new(&config(Some(&url)));
-    let shared = Running::start(&pg_dir, &["serve", "--no-refresh", "--listen", "127.0.0.1:0"]);
-    let (a, b) = (alone.address(), shared.address());
-    let store = parallax_store::SqliteStore::open(&sqlite_dir.path().join("parallax.sqlite")).expect("open");
-    let heads = store.story_heads(&Default::default(), None, 10_000).expect("stories");
+    let heads = serve_both_and_compare(&sqlite_dir, &url, &["/", "/api/v1/stories?limit=50"]);
     assert!(heads.len() >= stories.len() / 2, "{} stories from {} gold stories", heads.len(), stories.len());
-    let mut paths = vec!["/".to_string(), "/api/v1/stories?limit=50".to_string()];
-    for head in &heads {
-        paths.push(format!("/stories/{}", head.id));
-        paths.push(format!("/api/v1/stories/{}", head.id));
-    }
-    for path in &paths {
-        let (status_a, page_a) = parallax_testkit::http_get(&a, path).expect("GET from SQLite");
-        let (status_b, page_b) = parallax_testkit::http_get(&b, path).expect("GET from PostgreSQL");
-        assert_eq!((status_a, status_b), (200, 200), "{path}");
-        assert_eq!(page_a, page_b, "{path} differs between SQLite and PostgreSQL");
-    }
 }
