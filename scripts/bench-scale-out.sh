@@ -146,26 +146,6 @@ create_db "$db"
 url=$(fresh_db "$db")
 "$parallax" --data-dir "$work/corpus" migrate --to "$url" > /dev/null
 
-cat > "$work/stories.lua" <<'LUA'
-local ids = {}
-for line in io.lines(os.getenv("IDS")) do ids[#ids + 1] = line end
-local prefix = os.getenv("PREFIX")
-math.randomseed(42)
-request = function()
-  return wrk.format("GET", prefix .. ids[math.random(#ids)])
-end
-LUA
-# Every story once, in order: fills a web process's page cache.
-cat > "$work/walk.lua" <<'LUA'
-local ids = {}
-for line in io.lines(os.getenv("IDS")) do ids[#ids + 1] = line end
-local prefix = os.getenv("PREFIX")
-local i = 0
-request = function()
-  i = i % #ids + 1
-  return wrk.format("GET", prefix .. ids[i])
-end
-LUA
 
 # Starts `parallax serve ARGS` on port $1 and waits for it.
 start_server() {
@@ -199,7 +179,7 @@ load() {
     local machine0 parallax0 postgres0
     machine0=$(cpu); parallax0=$(cpu "release/parallax"); postgres0=$(cpu "^postgres")
     for port in "$@"; do
-        IDS="$work/ids.txt" PREFIX="$prefix" wrk -t1 -c"$per" -d"$DURATION" --latency -s "$work/$script" \
+        IDS="$work/ids.txt" PREFIX="$prefix" wrk -t1 -c"$per" -d"$DURATION" --latency -s "scripts/wrk/$script" \
             "http://127.0.0.1:$port" > "$work/wrk.$port" &
         outs+=($!)
     done
@@ -222,24 +202,24 @@ load() {
 # story walked once, and warm: pages from each process's cache.
 measure() {
     local label=$1; shift
-    load "$label, story page, cold" stories.lua /stories/ "$@"
-    load "$label, story API,  cold" stories.lua /api/v1/stories/ "$@"
+    load "$label, story page, cold" random-story.lua /stories/ "$@"
+    load "$label, story API,  cold" random-story.lua /api/v1/stories/ "$@"
     # Long enough to walk every story at the cold rates measured at 100,000
     # articles (about 2,000 pages/s and 10,000 API objects/s per process).
     local stories walkers=()
     stories=$(wc -l < "$work/ids.txt")
     for port in "$@"; do
         (
-            IDS="$work/ids.txt" PREFIX=/stories/ wrk -t1 -c50 -d"$(( stories / 1500 + 2 ))s" -s "$work/walk.lua" \
+            IDS="$work/ids.txt" PREFIX=/stories/ wrk -t1 -c50 -d"$(( stories / 1500 + 2 ))s" -s scripts/wrk/walk-stories.lua \
                 "http://127.0.0.1:$port" > /dev/null
-            IDS="$work/ids.txt" PREFIX=/api/v1/stories/ wrk -t1 -c50 -d"$(( stories / 5000 + 2 ))s" -s "$work/walk.lua" \
+            IDS="$work/ids.txt" PREFIX=/api/v1/stories/ wrk -t1 -c50 -d"$(( stories / 5000 + 2 ))s" -s scripts/wrk/walk-stories.lua \
                 "http://127.0.0.1:$port" > /dev/null
         ) &
         walkers+=($!)
     done
     wait "${walkers[@]}"
-    load "$label, story page, warm" stories.lua /stories/ "$@"
-    load "$label, story API,  warm" stories.lua /api/v1/stories/ "$@"
+    load "$label, story page, warm" random-story.lua /stories/ "$@"
+    load "$label, story API,  warm" random-story.lua /api/v1/stories/ "$@"
 }
 
 base=$((PORT + 1))

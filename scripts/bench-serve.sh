@@ -72,29 +72,7 @@ start=$(date +%s%N)
 "$target_dir/release/examples/bench_corpus" "$work/corpus" "$ARTICLES" > "$work/ids.txt"
 echo "generated in $(( ($(date +%s%N) - start) / 1000000 )) ms; $(wc -l < "$work/ids.txt") stories; database $(du -sh "$work/corpus" | cut -f1)"
 
-# wrk picks a random story per request from the generated ids, or walks a
-# list of paths in turn.
-cat > "$work/stories.lua" <<'LUA'
-local ids = {}
-for line in io.lines(os.getenv("IDS")) do ids[#ids + 1] = line end
-local prefix = os.getenv("PREFIX")
-math.randomseed(42)
-request = function()
-  return wrk.format("GET", prefix .. ids[math.random(#ids)])
-end
-LUA
-# The warm-up walks every story once in order (then around again), so the
-# measured run finds every page kept, as on a site that has been up a while.
-cat > "$work/walk.lua" <<'LUA'
-local ids = {}
-for line in io.lines(os.getenv("IDS")) do ids[#ids + 1] = line end
-local prefix = os.getenv("PREFIX")
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", prefix .. ids[(i % #ids) + 1])
-end
-LUA
+# Each of a list of paths in turn (the common searches).
 cat > "$work/paths.lua" <<'LUA'
 local paths = {}
 for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
@@ -113,11 +91,11 @@ load() {
     echo
     echo "-- $label: $CONNECTIONS connections, $THREADS threads, $DURATION"
     # Unreported warm-up: caches fill, as they would on a live site.
-    if [ "$script" = "$work/stories.lua" ]; then
+    if [ "$script" = scripts/wrk/random-story.lua ]; then
         local walk=${WALK_SECS:-$(( $(wc -l < "$work/ids.txt") / 800 + 2 ))}
         # One thread: each wrk thread walks from the first story, so two
         # would ask for the first half twice and never reach the rest.
-        wrk -t1 -c50 -d"${walk}s" "$@" -s "$work/walk.lua" "$target" > /dev/null
+        wrk -t1 -c50 -d"${walk}s" "$@" -s scripts/wrk/walk-stories.lua "$target" > /dev/null
     fi
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$@" ${script:+-s "$script"} "$target" > /dev/null
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" ${script:+-s "$script"} "$target" \
@@ -209,11 +187,11 @@ bench() {
     echo "serving after $(( ($(date +%s%N) - start) / 1000000 )) ms (the search index built); index $(du -sh "$data/search" | cut -f1)"
 
     IDS="$work/ids.txt" PREFIX="/stories/" load "story page /stories/{id}, random ids, as a browser (gzip, br)" \
-        "$work/stories.lua" "http://127.0.0.1:$PORT" -H "Accept-Encoding: gzip, deflate, br"
+        scripts/wrk/random-story.lua "http://127.0.0.1:$PORT" -H "Accept-Encoding: gzip, deflate, br"
     IDS="$work/ids.txt" PREFIX="/stories/" load "story page /stories/{id}, random ids, uncompressed" \
-        "$work/stories.lua" "http://127.0.0.1:$PORT"
+        scripts/wrk/random-story.lua "http://127.0.0.1:$PORT"
     IDS="$work/ids.txt" PREFIX="/api/v1/stories/" load "story object /api/v1/stories/{id}, random ids, gzip" \
-        "$work/stories.lua" "http://127.0.0.1:$PORT" -H "Accept-Encoding: gzip"
+        scripts/wrk/random-story.lua "http://127.0.0.1:$PORT" -H "Accept-Encoding: gzip"
     load "story listing /api/v1/stories?limit=50, gzip" "" "http://127.0.0.1:$PORT/api/v1/stories?limit=50" \
         -H "Accept-Encoding: gzip"
     PATHS="$work/searches.txt" load "search /api/v1/search, 15 common queries in turn, gzip" "$work/paths.lua" \

