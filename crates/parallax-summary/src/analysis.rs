@@ -36,9 +36,10 @@ pub(crate) struct Sentence {
     /// Indices of the unigram concepts only (a prefix-free sub-list of
     /// `concepts`), for the redundancy test.
     pub unigrams: Range<usize>,
-    /// Ends without terminal punctuation or with an ellipsis: a feed cut the
-    /// text short, so the sentence is a fragment. A headline standing in
-    /// for a missing text is one only when it ends in an ellipsis.
+    /// Ends without terminal punctuation or with an ellipsis, or starts in
+    /// the middle of a word or sentence: a feed cut the text, so the
+    /// sentence is a fragment. A headline standing in for a missing text is
+    /// one only when it ends in an ellipsis.
     pub fragment: bool,
     /// Attributed to a bare pronoun ("..., she said."): read alone, nobody
     /// said it.
@@ -156,7 +157,7 @@ pub(crate) fn analyse(story: &StoryInput, max_sentences_per_article: usize) -> A
                 words: text.split_whitespace().count(),
                 concepts: 0..0,
                 unigrams: 0..0,
-                fragment: if from_title { ends_in_ellipsis(text) } else { is_fragment(text) },
+                fragment: if from_title { ends_in_ellipsis(text) } else { is_fragment(text) || starts_cut(text) },
                 dangling: english && crate::context::dangling_attribution(text),
                 needs_context: english && crate::context::needs_context(text),
             });
@@ -307,6 +308,19 @@ fn term_id(token: &str, language: LangId, scratch: &mut Scratch) -> u32 {
 pub(crate) fn is_fragment(sentence: &str) -> bool {
     let trimmed = without_closers(sentence);
     ends_in_ellipsis(sentence) || !trimmed.ends_with(['.', '!', '?', '。', '！', '？'])
+}
+
+/// Whether a text's first word is all lower case ("resident Trump said",
+/// where a page's drop cap was lost; "said on Monday." after a cut): the
+/// splitter never starts a sentence there, so the text was cut before it.
+/// A brand written "iPhone" or "eBay" is a word with a capital in it.
+fn starts_cut(sentence: &str) -> bool {
+    let first_word = sentence
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    first_word.starts_with(char::is_lowercase) && !first_word.chars().any(char::is_uppercase)
 }
 
 fn ends_in_ellipsis(sentence: &str) -> bool {

@@ -7,8 +7,9 @@
 //! lower case. A period after a known abbreviation ("Mr.", "Dr.", "z.B.",
 //! "Sra.") or an initial never ends one; after an abbreviation that often
 //! closes a sentence too ("Inc.", "etc.", "U.S.", "a.m.") it does only when
-//! a capitalised stop word ("The", "Die", "Le") or a quote follows. A blank
-//! line always ends a sentence.
+//! a capitalised stop word ("The", "Die", "Le") or a quote follows. A dash
+//! after the punctuation carries the sentence on (a dateline such as
+//! "TUSCALOOSA, Ala. — The..."). A blank line always ends a sentence.
 
 use crate::lang::{LangId, Language, languages};
 use std::ops::Range;
@@ -71,6 +72,10 @@ fn is_terminal(c: char) -> bool {
     matches!(c, '.' | '!' | '?' | '…' | '。' | '！' | '？')
 }
 
+fn is_dash(c: char) -> bool {
+    matches!(c, '—' | '–' | '-' | '‒' | '―')
+}
+
 fn is_closer(c: char) -> bool {
     matches!(c, '"' | '\'' | '”' | '’' | '»' | '›' | ')' | ']')
 }
@@ -117,7 +122,11 @@ fn ends_sentence(
 ) -> bool {
     let following = &text[next..];
     let Some(first) = following.chars().next() else { return true };
-    if first.is_lowercase() {
+    // A dash goes on with the sentence: a dateline ("KISSIMMEE, Fla. — The
+    // NBA's restart...") or an aside closing on an abbreviation ("Rep. Mike
+    // Thompson (D-Calif.) — looks to..."); read alone, the text after it is
+    // no sentence.
+    if first.is_lowercase() || is_dash(first) {
         return false;
     }
     if !single_period {

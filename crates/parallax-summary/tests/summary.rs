@@ -116,3 +116,38 @@ fn cut_teasers_never_become_bullets() {
 fn opinion_never_titles_and_comes_last() {
     check("opinion-and-loaded");
 }
+
+/// Regression (neus-dev): a page whose drop cap was lost in extraction gave
+/// the bullet "resident Joe Biden's son Hunter Biden has chronicled...".
+#[test]
+fn text_cut_at_its_start_is_no_bullet() {
+    let article = |id, outlet, text| ArticleText {
+        id,
+        title: "Hunter Biden writes of his addiction",
+        text,
+        outlet: Some(outlet),
+        side: None,
+        language: Some("en"),
+        kind: ArticleKind::News,
+    };
+    let articles = [
+        article(
+            "cut",
+            "a.example",
+            "resident Joe Biden's son Hunter Biden has written a memoir about his addiction. The memoir comes out in April.",
+        ),
+        article(
+            "b",
+            "b.example",
+            "Hunter Biden has written a memoir about his addiction. His father is President Joe Biden.",
+        ),
+        article(
+            "c",
+            "c.example",
+            "A memoir by Hunter Biden about addiction comes out in April. Publishers expect strong sales.",
+        ),
+    ];
+    let summary = summarize(&StoryInput { articles: &articles }, &SummaryConfig::default());
+    assert!(!summary.bullets.is_empty(), "{summary:#?}");
+    assert!(summary.bullets.iter().all(|b| !b.text.starts_with("resident")), "{summary:#?}");
+}
