@@ -5,12 +5,13 @@
 //! Scores the default summariser (or the JSON object in
 //! `PARALLAX_SUMMARY_CONFIG`, for experiments) and the lead baselines with
 //! ROUGE F1 against the editors' summaries, over all stories and the
-//! even-numbered (tuning) and odd-numbered (held-out) halves, then measures
-//! stories per second. Speed is printed, never asserted.
+//! even-numbered (tuning) and odd-numbered (held-out) halves, next to the
+//! best any choice of whole sentences could score (the oracles), then
+//! measures stories per second. Speed is printed, never asserted.
 
 use parallax_summary::rouge::{self, RougeScores};
 use parallax_summary::{
-    ArticleText, StoryInput, SummaryConfig, disagreements, is_loaded_headline, split_sentences, summarize,
+    ArticleText, StoryInput, SummaryConfig, disagreements, is_fragment, is_loaded_headline, split_sentences, summarize,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -231,9 +232,78 @@ fn neus_dev() {
     });
     println!("bullets per story (0..=5): {bullet_counts:?}");
 
+    report_oracles(&articles, &stories);
     report_disagreements(&articles, &stories);
     speed(&articles, &stories, &config);
 }
+
+/// What whole sentences could score at best, knowing the reference: the
+/// subset of each story's whole sentences (up to 5, within 80 words) with
+/// the highest ROUGE-1 F1, free and with at least 3 bullets wherever 3 fit
+/// (the product's minimum); ROUGE-2 and ROUGE-L are those of the subset
+/// chosen for ROUGE-1. No redundancy or attribution rule is applied,
+/// so both are ceilings for any extractive choice.
+fn report_oracles(articles: &[Article], stories: &[Story]) {
+    let mut free = [Mean::default(); 3];
+    let mut three = [Mean::default(); 3];
+    for (number, story) in stories.iter().enumerate() {
+        let sentences: Vec<(usize, Vec<String>)> = story
+            .articles
+            .iter()
+            .flat_map(|&i| {
+                split_sentences(&articles[i].text, Some("en")).into_iter().take(ORACLE_SENTENCES_PER_ARTICLE)
+            })
+            .filter(|sentence| !is_fragment(sentence))
+            .map(|sentence| (sentence.split_whitespace().count(), rouge::tokenize(sentence)))
+            .collect();
+        let reference = rouge::tokenize(&story.reference_text);
+        // The best subset of each size, by depth-first search under the budget.
+        let mut best: [Option<(f64, usize, Vec<usize>)>; 6] = Default::default();
+        let mut stack = vec![(0usize, Vec::<usize>::new(), 0usize)];
+        while let Some((next, chosen, words)) = stack.pop() {
+            if !chosen.is_empty() {
+                let tokens: Vec<String> = chosen.iter().flat_map(|&i| sentences[i].1.clone()).collect();
+                let f1 = rouge::rouge_n(&reference, &tokens, 1).f1;
+                let slot = &mut best[chosen.len()];
+                if slot.as_ref().is_none_or(|(value, _, _)| f1 > *value) {
+                    *slot = Some((f1, words, chosen.clone()));
+                }
+            }
+            if chosen.len() == 5 {
+                continue;
+            }
+            for (index, (length, _)) in sentences.iter().enumerate().skip(next) {
+                if words + length <= 80 {
+                    let mut more = chosen.clone();
+                    more.push(index);
+                    stack.push((index + 1, more, words + length));
+                }
+            }
+        }
+        let pick = |least: usize| {
+            let most = (1..=5).rev().find(|&k| best[k].is_some()).unwrap_or(0);
+            (least.min(most).max(1)..=5).filter_map(|k| best[k].as_ref()).max_by(|a, b| a.0.total_cmp(&b.0))
+        };
+        for (means, least) in [(&mut free, 1), (&mut three, 3)] {
+            let (tokens, words) = pick(least).map_or((Vec::new(), 0), |(_, words, chosen)| {
+                (chosen.iter().flat_map(|&i| sentences[i].1.clone()).collect(), *words)
+            });
+            let scores = rouge::RougeScores {
+                rouge1: rouge::rouge_n(&reference, &tokens, 1),
+                rouge2: rouge::rouge_n(&reference, &tokens, 2),
+                rouge_l: rouge::rouge_l(&reference, &tokens),
+            };
+            means[0].add(scores, words);
+            means[1 + number % 2].add(scores, words);
+        }
+    }
+    report("oracle (best ROUGE-1), whole sentences within 80 words", free);
+    report("oracle (best ROUGE-1), at least 3 of them where 3 fit", three);
+}
+
+/// Sentences per article the oracle searches (neus-dev texts are leads of a
+/// few sentences; the cap bounds the search).
+const ORACLE_SENTENCES_PER_ARTICLE: usize = 6;
 
 /// Disagreements have no gold labels here: print how many stories get one
 /// and every one found, to be read for precision.
