@@ -23,10 +23,11 @@
 #   ARTICLES=1000000 scripts/bench-serve.sh         # a million (about 2 GB of disk while it runs)
 #   BASELINE=/path/to/old/parallax scripts/bench-serve.sh   # the same runs against another build, after
 #   ARTICLES=20000 DURATION=5s WARMUP=2s scripts/bench-serve.sh
-#   WALK_SECS=60 ...                                # cap the warm-up walk over every story (default:
-#                                                   # stories/800 s, over ten minutes at a million articles)
-#   ARTICLES=1000000 CACHE_BYTES=6442450944 WALK_SECS=150 scripts/bench-serve.sh
-#                                                   # a page cache that holds all 500,000 stories
+#   WALK_SECS=60 ...                                # cap the warm-up walk over every story (it ends
+#                                                   # when each was answered once; cap default stories/800 s)
+#   ARTICLES=1000000 CACHE_BYTES=536870912 scripts/bench-serve.sh
+#                                                   # a page cache of 512 MiB instead of the default
+#                                                   # (an eighth of memory, at least 256 MiB)
 #
 # Needs wrk (apt-get install -y wrk), curl and python3. Traffic goes to
 # 127.0.0.1 only. Everything it writes is deleted at exit.
@@ -40,8 +41,7 @@ THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-5s}
 PORT=${PORT:-18181}
 CACHE_OFF=${CACHE_OFF:-0}
-# A page cache sized to hold every story (page and API object) of a large
-# corpus, instead of the defaults (512 MiB, 200,000 entries).
+# A page cache of this size instead of the default (an eighth of memory).
 CACHE_BYTES=${CACHE_BYTES:-}
 CACHE_ENTRIES=${CACHE_ENTRIES:-2000000}
 BASELINE=${BASELINE:-}
@@ -67,9 +67,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== corpus: $ARTICLES articles"
+# The corpus is an archive: its newest story begins a day before now, its
+# stories five minutes apart before that (two articles a story on average).
+# Dated from a fixed day instead, half of a million articles' stories would
+# lie in the future, where every page lives only `page_cache_secs`.
+first_story=$(date -u -d "-$(( ARTICLES / 2 * 5 + 24 * 60 )) minutes" +%Y-%m-%dT%H:%M:%SZ)
+echo "== corpus: $ARTICLES articles, stories from $first_story on"
 start=$(date +%s%N)
-"$target_dir/release/examples/bench_corpus" "$work/corpus" "$ARTICLES" > "$work/ids.txt"
+"$target_dir/release/examples/bench_corpus" "$work/corpus" "$ARTICLES" "$first_story" > "$work/ids.txt"
 echo "generated in $(( ($(date +%s%N) - start) / 1000000 )) ms; $(wc -l < "$work/ids.txt") stories; database $(du -sh "$work/corpus" | cut -f1)"
 
 # Each of a list of paths in turn (the common searches).
@@ -92,14 +97,34 @@ load() {
     echo "-- $label: $CONNECTIONS connections, $THREADS threads, $DURATION"
     # Unreported warm-up: caches fill, as they would on a live site.
     if [ "$script" = scripts/wrk/random-story.lua ]; then
-        local walk=${WALK_SECS:-$(( $(wc -l < "$work/ids.txt") / 800 + 2 ))}
+        local stories walk route before walker
+        stories=$(wc -l < "$work/ids.txt")
+        walk=${WALK_SECS:-$(( stories / 800 + 2 ))}
+        route="${PREFIX}{id}"
+        before=$(answered "$route")
         # One thread: each wrk thread walks from the first story, so two
-        # would ask for the first half twice and never reach the rest.
-        wrk -t1 -c50 -d"${walk}s" "$@" -s scripts/wrk/walk-stories.lua "$target" > /dev/null
+        # would ask for the first half twice and never reach the rest. The
+        # walk ends once every story was answered (wrk itself would wait
+        # out -d), or after WALK_SECS.
+        wrk -t1 -c50 -d"${walk}s" "$@" -s scripts/wrk/walk-stories.lua "$target" > /dev/null &
+        walker=$!
+        while kill -0 "$walker" 2>/dev/null; do
+            sleep 1
+            if [ $(( $(answered "$route") - before )) -ge "$stories" ]; then kill "$walker" 2>/dev/null || true; fi
+        done
+        wait "$walker" 2>/dev/null || true
+        echo "warm-up walk: $(( $(answered "$route") - before )) of $stories stories answered;" \
+            "$(curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^parallax_page_cache_(entries|bytes) ' | tr '\n' ' ')"
     fi
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$@" ${script:+-s "$script"} "$target" > /dev/null
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" ${script:+-s "$script"} "$target" \
         | grep -E "Latency|50%|90%|99%|Requests/sec|Transfer/sec|Non-2xx|Socket errors"
+}
+
+# Requests the server has answered on a route (its /metrics histogram).
+answered() {
+    curl -s "http://127.0.0.1:$PORT/metrics" \
+        | awk -v route="route=\"$1\"" 'index($0, "parallax_http_request_seconds_count{") == 1 && index($0, route) { n += $NF } END { print n + 0 }'
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

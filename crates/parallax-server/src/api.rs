@@ -15,7 +15,7 @@ use parallax_store::export::story_json;
 use parallax_store::{OutletRecord, StoryFilter, StoryHead, StoryRecord};
 use serde_json::json;
 
-use crate::app::{AppState, Made, PageKey};
+use crate::app::{AppState, Made, PageCaches, PageKey};
 use crate::cache::{self, Encoding, Representation, Scope, Ticket};
 use crate::error::{ApiError, AppError};
 use crate::params::{self, Params};
@@ -142,9 +142,10 @@ async fn story_objects(state: &AppState, ids: &[i64]) -> Result<Vec<Bytes>, AppE
 /// A story's API object, kept until the story changes.
 fn keep_story_object(state: &AppState, story: &StoryRecord, ticket: Ticket, first: Encoding) -> Arc<Representation> {
     let body = Bytes::from(story_json(story).to_string());
-    let representation = Arc::new(Representation::new_for(cache::JSON, body, first));
+    let key = PageKey::StoryObject(story.id);
+    let representation = Arc::new(PageCaches::represent(&key, cache::JSON, body, first));
     let ttl = state.story_ttl(story.last_updated);
-    state.cache.put(PageKey::StoryObject(story.id), representation.clone(), Scope::Story(story.id), ttl, ticket);
+    state.cache.put(key, representation.clone(), Scope::Story(story.id), ttl, ticket);
     representation
 }
 

@@ -206,10 +206,22 @@ pub(crate) struct PageCaches {
 }
 
 impl PageCaches {
+    fn is_story(key: &PageKey) -> bool {
+        matches!(key, PageKey::Story(..) | PageKey::StoryObject(_))
+    }
+
     fn for_key(&self, key: &PageKey) -> &ResponseCache<PageKey> {
-        match key {
-            PageKey::Story(..) | PageKey::StoryObject(_) => &self.stories,
-            _ => &self.listings,
+        if PageCaches::is_story(key) { &self.stories } else { &self.listings }
+    }
+
+    /// `body` as kept under `key`: a story's page or object in the one
+    /// encoding its first reader takes, anything else in every encoding
+    /// asked for (see [`crate::cache`]).
+    pub fn represent(key: &PageKey, kind: Kind, body: Bytes, first: Encoding) -> Representation {
+        if PageCaches::is_story(key) {
+            Representation::single(kind, body, first)
+        } else {
+            Representation::new_for(kind, body, first)
         }
     }
 
@@ -370,7 +382,7 @@ impl AppState {
         }
         let ticket = self.cache.ticket(&key, generation);
         let made = make.await?;
-        let representation = Arc::new(Representation::new_for(kind, made.body, first));
+        let representation = Arc::new(PageCaches::represent(&key, kind, made.body, first));
         let scope = made.story.map_or(Scope::Generation(generation), Scope::Story);
         self.cache.put(key, representation.clone(), scope, made.ttl, ticket);
         Ok(representation)

@@ -4,9 +4,14 @@
 //! A story page costs a database read and a render (0.12 to 0.2 ms); a kept
 //! one costs a lookup and a copy of its gzip body, which is also what goes
 //! on the wire (26 KB of HTML is 4 KB gzipped). A [`Representation`] is
-//! compressed once with gzip when made, with brotli the first time a client
-//! asks for it, and decompressed only for the rare client that takes
-//! neither: kept uncompressed, 50,000 story pages would not fit in memory. It carries an `ETag` (a hash of the body) and a `Last-Modified`
+//! compressed once, in the encoding its first reader takes, and
+//! decompressed only for the rare client that takes neither: kept
+//! uncompressed, 50,000 story pages would not fit in memory. A listing
+//! (asked by every kind of client) also keeps the other encoding once a
+//! client asks for it; a story page or object (half a million of them at a
+//! million articles, most asked by one kind of client) keeps only its first,
+//! serving it to every client that takes it, so the cache holds twice the
+//! stories. It carries an `ETag` (a hash of the body) and a `Last-Modified`
 //! (when it was made), so revalidations are answered 304 without a body.
 //!
 //! An entry is dropped when what it shows changes: a story's page and API
@@ -61,6 +66,9 @@ pub struct Representation {
     /// the first request asked for; the other from it when first asked.
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
+    /// Keeps only the encoding it was made in: a client that does not take
+    /// it gets the other made for it alone.
+    single: bool,
 }
 
 /// What a client accepts, best first.
@@ -71,10 +79,33 @@ pub enum Encoding {
     Identity,
 }
 
+/// The encodings a client takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Accepted {
+    brotli: bool,
+    gzip: bool,
+}
+
+impl Accepted {
+    fn best(self) -> Encoding {
+        if self.brotli {
+            Encoding::Brotli
+        } else if self.gzip {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        }
+    }
+}
+
 impl Encoding {
     /// Reads `Accept-Encoding`: brotli, then gzip, when the client gives
     /// them (or `*`) a non-zero weight.
     pub fn negotiate(headers: &HeaderMap) -> Encoding {
+        Encoding::accepted(headers).best()
+    }
+
+    fn accepted(headers: &HeaderMap) -> Accepted {
         let mut brotli = None;
         let mut gzip = None;
         let mut any = None;
@@ -97,13 +128,7 @@ impl Encoding {
             }
         }
         let any = any.unwrap_or(false);
-        if brotli.unwrap_or(any) {
-            Encoding::Brotli
-        } else if gzip.unwrap_or(any) {
-            Encoding::Gzip
-        } else {
-            Encoding::Identity
-        }
+        Accepted { brotli: brotli.unwrap_or(any), gzip: gzip.unwrap_or(any) }
     }
 }
 
@@ -158,6 +183,15 @@ impl Representation {
     /// brotli); a story page asked once, as most of a million are, pays
     /// for one.
     pub fn new_for(kind: Kind, body: Bytes, first: Encoding) -> Representation {
+        Representation::made(kind, body, first, false)
+    }
+
+    /// [`Representation::new_for`], keeping only the encoding made now.
+    pub fn single(kind: Kind, body: Bytes, first: Encoding) -> Representation {
+        Representation::made(kind, body, first, true)
+    }
+
+    fn made(kind: Kind, body: Bytes, first: Encoding, single: bool) -> Representation {
         let now = SystemTime::now();
         let seconds = now.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let modified = SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
@@ -169,6 +203,7 @@ impl Representation {
             modified,
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
+            single,
         };
         match first {
             Encoding::Brotli => representation.brotli.get_or_init(|| brotli(&body)),
@@ -195,9 +230,32 @@ impl Representation {
         self.brotli.get_or_init(|| brotli(&self.identity())).clone()
     }
 
-    /// Memory it may take once both encodings are made.
+    /// Memory it may take once every encoding it keeps is made.
     fn weight(&self) -> usize {
-        2 * self.gzip.get().or(self.brotli.get()).map_or(0, Bytes::len) + 256
+        let made = self.gzip.get().or(self.brotli.get()).map_or(0, Bytes::len);
+        if self.single { made + 256 } else { 2 * made + 256 }
+    }
+
+    /// The body for a client taking `accepted`, and its encoding.
+    fn body_for(&self, accepted: Accepted) -> (Bytes, Option<&'static str>) {
+        if self.single {
+            if let Some(kept) = self.brotli.get().filter(|_| accepted.brotli) {
+                return (kept.clone(), Some("br"));
+            }
+            if let Some(kept) = self.gzip.get().filter(|_| accepted.gzip) {
+                return (kept.clone(), Some("gzip"));
+            }
+            return match accepted.best() {
+                Encoding::Brotli => (brotli(&self.identity()), Some("br")),
+                Encoding::Gzip => (gzip(&self.identity()), Some("gzip")),
+                Encoding::Identity => (self.identity(), None),
+            };
+        }
+        match accepted.best() {
+            Encoding::Brotli => (self.brotli(), Some("br")),
+            Encoding::Gzip => (self.gzip(), Some("gzip")),
+            Encoding::Identity => (self.identity(), None),
+        }
     }
 
     /// True when the client's validators say it has this body already.
@@ -221,11 +279,7 @@ impl Representation {
         let mut response = if self.not_modified(headers) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
-            let (body, encoding) = match Encoding::negotiate(headers) {
-                Encoding::Brotli => (self.brotli(), Some("br")),
-                Encoding::Gzip => (self.gzip(), Some("gzip")),
-                Encoding::Identity => (self.identity(), None),
-            };
+            let (body, encoding) = self.body_for(Encoding::accepted(headers));
             let mut response = Response::new(Body::from(body));
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.kind.content_type));
@@ -441,6 +495,31 @@ mod tests {
         }
         let empty = Representation::new_for(HTML, Bytes::new(), Encoding::Brotli);
         assert_eq!(empty.identity(), Bytes::new());
+    }
+
+    #[test]
+    fn a_single_representation_keeps_its_first_encoding_and_weighs_only_that() {
+        let body: String = (0..500).map(|i| format!("<li>story {i}</li>")).collect();
+        let browser = headers(&[("accept-encoding", "gzip, deflate, br")]);
+        let gzip_only = headers(&[("accept-encoding", "gzip")]);
+        let page = Representation::single(HTML, Bytes::from(body.clone()), Encoding::Brotli);
+        let kept = page.brotli.get().map_or(0, Bytes::len);
+        assert_eq!(page.weight(), kept + 256, "one encoding is charged, not two");
+        assert_eq!(page.respond(&browser).headers()[header::CONTENT_ENCODING], "br");
+        let other = page.respond(&gzip_only);
+        assert_eq!(other.headers()[header::CONTENT_ENCODING], "gzip", "a client that does not take it gets gzip");
+        assert!(page.gzip.get().is_none(), "made for that client alone, not kept");
+
+        let api = Representation::single(JSON, Bytes::from(body.clone()), Encoding::Gzip);
+        let answer = api.respond(&browser);
+        assert_eq!(answer.headers()[header::CONTENT_ENCODING], "gzip", "a browser takes the kept gzip");
+        assert!(api.brotli.get().is_none());
+        assert_eq!(api.identity(), body.as_bytes());
+
+        let listing = Representation::new_for(HTML, Bytes::from(body), Encoding::Gzip);
+        assert_eq!(listing.respond(&browser).headers()[header::CONTENT_ENCODING], "br");
+        assert!(listing.brotli.get().is_some(), "a listing keeps both");
+        assert_eq!(listing.weight(), 2 * listing.gzip.get().map_or(0, Bytes::len) + 256);
     }
 
     #[test]
