@@ -102,6 +102,8 @@ load() {
         walk=${WALK_SECS:-$(( stories / 800 + 2 ))}
         route="${PREFIX}{id}"
         before=$(answered "$route")
+        local walk_start
+        walk_start=$(date +%s%N)
         # One thread: each wrk thread walks from the first story, so two
         # would ask for the first half twice and never reach the rest. The
         # walk ends once every story was answered (wrk itself would wait
@@ -113,7 +115,8 @@ load() {
             if [ $(( $(answered "$route") - before )) -ge "$stories" ]; then kill "$walker" 2>/dev/null || true; fi
         done
         wait "$walker" 2>/dev/null || true
-        echo "warm-up walk: $(( $(answered "$route") - before )) of $stories stories answered;" \
+        echo "warm-up walk: $(( $(answered "$route") - before )) of $stories stories answered" \
+            "in $(( ($(date +%s%N) - walk_start) / 1000000 )) ms;" \
             "$(curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^parallax_page_cache_(entries|bytes) ' | tr '\n' ' ')"
     fi
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$@" ${script:+-s "$script"} "$target" > /dev/null
