@@ -79,6 +79,22 @@ pub struct StreamArticle {
     pub source: usize,
 }
 
+impl StreamArticle {
+    /// What the clusterer is given for it: English, dated, under `key`, from
+    /// `outlets[self.outlet]` (the caller's outlet names), with no embedding.
+    pub fn input<'a>(&'a self, key: u64, outlets: &'a [String]) -> crate::ArticleInput<'a> {
+        crate::ArticleInput {
+            key,
+            title: &self.title,
+            text: &self.text,
+            outlet: outlets.get(self.outlet).map(String::as_str),
+            language: Some("en"),
+            published: Some(self.published),
+            embedding: None,
+        }
+    }
+}
+
 /// Smallest event: the three outlets of an AllSides roundup.
 pub const MIN_EVENT_ARTICLES: usize = 3;
 

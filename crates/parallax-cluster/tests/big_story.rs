@@ -109,19 +109,7 @@ fn planted_event(
         StreamConfig { articles: 20_000, per_day, planted_story: Some(story), seed, ..StreamConfig::default() };
     let stream = resample(sources, &config);
     let outlets: Vec<String> = (0..config.outlets).map(|i| format!("outlet{i}.example")).collect();
-    let inputs: Vec<ArticleInput> = stream
-        .iter()
-        .enumerate()
-        .map(|(key, a)| ArticleInput {
-            key: key as u64,
-            title: &a.title,
-            text: &a.text,
-            outlet: Some(&outlets[a.outlet]),
-            language: Some("en"),
-            published: Some(a.published),
-            embedding: None,
-        })
-        .collect();
+    let inputs: Vec<ArticleInput> = stream.iter().enumerate().map(|(key, a)| a.input(key as u64, &outlets)).collect();
     let mut clusterer = Clusterer::new(ClusterConfig::default()).expect("valid config");
     let mut log = StoryLog::new();
     for chunk in inputs.chunks(200) {

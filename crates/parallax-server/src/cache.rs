@@ -223,11 +223,21 @@ impl Representation {
     }
 
     fn gzip(&self) -> Bytes {
-        self.gzip.get_or_init(|| gzip(&self.identity())).clone()
+        self.encoded(&self.gzip, gzip)
     }
 
     fn brotli(&self) -> Bytes {
-        self.brotli.get_or_init(|| brotli(&self.identity())).clone()
+        self.encoded(&self.brotli, brotli)
+    }
+
+    /// The body compressed by `compress`: the kept one, or made now, and
+    /// kept unless this representation keeps only its first encoding.
+    fn encoded(&self, slot: &OnceLock<Bytes>, compress: fn(&[u8]) -> Bytes) -> Bytes {
+        if self.single {
+            slot.get().cloned().unwrap_or_else(|| compress(&self.identity()))
+        } else {
+            slot.get_or_init(|| compress(&self.identity())).clone()
+        }
     }
 
     /// Memory it may take once every encoding it keeps is made.
@@ -245,11 +255,6 @@ impl Representation {
             if let Some(kept) = self.gzip.get().filter(|_| accepted.gzip) {
                 return (kept.clone(), Some("gzip"));
             }
-            return match accepted.best() {
-                Encoding::Brotli => (brotli(&self.identity()), Some("br")),
-                Encoding::Gzip => (gzip(&self.identity()), Some("gzip")),
-                Encoding::Identity => (self.identity(), None),
-            };
         }
         match accepted.best() {
             Encoding::Brotli => (self.brotli(), Some("br")),

@@ -453,13 +453,8 @@ fn run_stream_eval(args: &EvalClusterArgs, articles: usize, config: &Config) -> 
         .iter()
         .enumerate()
         .map(|(key, article)| ArticleInput {
-            key: key as u64,
-            title: &article.title,
-            text: &article.text,
-            outlet: Some(&outlets[article.outlet]),
-            language: Some("en"),
-            published: Some(article.published),
             embedding: embeddings[article.story][article.source],
+            ..article.input(key as u64, &outlets)
         })
         .collect();
     let cluster = parallax_ingest::stories::cluster_config(&config.cluster, embedder.as_deref());
